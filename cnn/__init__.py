@@ -1,0 +1,97 @@
+"""CNN Lab: the seed tutorial's MNIST convolutional network as a tested library.
+
+`import cnn` is light: TensorFlow is imported only when a function that needs it is first
+used, so `cnn.layer_table()` and `cnn.load_mnist()` run without it.
+
+Example:
+    >>> import cnn
+    >>> int(cnn.layer_table()["params"].sum())
+    242062
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from cnn.config import PRESETS, ModelConfig, TrainingRecipe
+from cnn.data import (
+    DataError,
+    Dataset,
+    DownloadError,
+    download_mnist,
+    load_mnist,
+    load_mnist_file,
+    load_sample,
+    one_hot,
+    to_4d_float,
+)
+from cnn.drawing import (
+    BlankCanvasError,
+    CanvasFullError,
+    canvas_to_mnist,
+    ink_strength,
+    redraw_as_canvas,
+)
+from cnn.layer_table import count_params, layer_specs, layer_table
+from cnn.model_io import ModelFileError, inspect_model_archive, load_model_file
+
+# Names whose modules import TensorFlow, loaded on first use.
+_LAZY = {
+    "build_model": "cnn.model",
+    "build_mlp": "cnn.model",
+    "compile_model": "cnn.model",
+    "cpu_has_native_bf16": "cnn.model",
+    "train": "cnn.training",
+    "TrainingProgress": "cnn.training",
+    "empty_history": "cnn.training",
+    "evaluate": "cnn.evaluation",
+    "Evaluation": "cnn.evaluation",
+    "predict_probabilities": "cnn.evaluation",
+    "predict_digit": "cnn.inspection",
+    "feature_maps": "cnn.inspection",
+    "conv_filters": "cnn.inspection",
+    "saliency_map": "cnn.inspection",
+    "load_default_model": "cnn.model_io",
+    "save_model_bytes": "cnn.model_io",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cnn' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = [
+    "PRESETS",
+    "BlankCanvasError",
+    "CanvasFullError",
+    "DataError",
+    "Dataset",
+    "DownloadError",
+    "ModelConfig",
+    "ModelFileError",
+    "TrainingRecipe",
+    "canvas_to_mnist",
+    "count_params",
+    "download_mnist",
+    "ink_strength",
+    "inspect_model_archive",
+    "layer_specs",
+    "layer_table",
+    "load_mnist",
+    "load_mnist_file",
+    "load_model_file",
+    "load_sample",
+    "one_hot",
+    "redraw_as_canvas",
+    "to_4d_float",
+    *_LAZY,
+]

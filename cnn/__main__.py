@@ -1,0 +1,5 @@
+import sys
+
+from cnn.cli import main
+
+sys.exit(main())

@@ -1,0 +1,224 @@
+"""From a canvas drawing to an MNIST-style 28x28 image, and back (for tests and benchmarks).
+
+MNIST digits were made by cropping the ink, scaling its longest side to 20 px (keeping the
+aspect ratio, anti-aliased) and placing it in 28x28 so that its centre of mass is at the
+centre. `canvas_to_mnist` does the same to a drawing, whatever its ink style.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from cnn.config import IMAGE_SIZE
+
+DIGIT_BOX = 20  # MNIST's digits fit a 20x20 box inside the 28x28 image
+INK_THRESHOLD = 0.25  # ink strength (0-1) that counts as drawn
+MIN_EXTENT = 0.10  # ink narrower and shorter than this share of the canvas is a speck
+MAX_COVERAGE = 0.5  # more of the canvas than this inked: not one digit
+INK_STYLES = ("black_on_transparent", "black_on_white", "white_on_black")
+
+
+class BlankCanvasError(ValueError):
+    """Nothing (or only a speck) is drawn: there is no digit to read."""
+
+
+class CanvasFullError(ValueError):
+    """Most of the canvas is ink: there is no single digit to read."""
+
+
+def _as_rgba_float(image) -> np.ndarray:
+    if not isinstance(image, np.ndarray):
+        raise ValueError(
+            f"canvas_to_mnist expects a numpy array (height, width, 4) RGBA; got "
+            f"{type(image).__name__}."
+        )
+    if image.dtype == bool or not (
+        np.issubdtype(image.dtype, np.integer) or np.issubdtype(image.dtype, np.floating)
+    ):
+        raise ValueError(f"canvas_to_mnist expects numbers; got an array of {image.dtype}.")
+    if image.ndim == 2:
+        image = image[..., None]
+    if image.ndim != 3 or image.shape[2] not in (1, 3, 4):
+        raise ValueError(
+            f"canvas_to_mnist expects an image (height, width, 4) RGBA, (height, width, 3) RGB "
+            f"or (height, width) grey; got shape {image.shape}."
+        )
+    if image.shape[0] < 8 or image.shape[1] < 8:
+        raise ValueError(f"The canvas {image.shape[:2]} is too small; use at least 8x8 pixels.")
+    pixels = image.astype(np.float32)
+    if np.issubdtype(image.dtype, np.integer):
+        pixels /= 255.0
+    elif not np.isfinite(pixels).all():
+        raise ValueError("The canvas contains NaN or infinite values.")
+    elif pixels.max() > 1.0:
+        pixels /= 255.0  # floats on the 0-255 scale
+    pixels = np.clip(pixels, 0.0, 1.0)
+    if pixels.shape[2] == 1:
+        pixels = np.repeat(pixels, 3, axis=2)
+    if pixels.shape[2] == 3:
+        pixels = np.concatenate([pixels, np.ones_like(pixels[..., :1])], axis=2)
+    return pixels
+
+
+def ink_strength(image) -> np.ndarray:
+    """Ink per pixel, 0 (paper) to 1 (full ink), whatever the ink style.
+
+    - Any transparency (the canvas' default: black strokes on a transparent background):
+      the ink is the opacity.
+    - Opaque: the paper is the median colour of the border; the ink is how far each pixel's
+      brightness is from it (so black on white and white on black both work).
+    """
+    pixels = _as_rgba_float(image)
+    alpha = pixels[..., 3]
+    if alpha.min() < 0.5:
+        return alpha
+    luminance = pixels[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    border = np.concatenate(
+        [luminance[0], luminance[-1], luminance[1:-1, 0], luminance[1:-1, -1]]
+    )
+    paper = float(np.median(border))
+    scale = max(paper, 1.0 - paper)
+    return np.clip(np.abs(luminance - paper) / scale, 0.0, 1.0)
+
+
+def _resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Anti-aliased resize of a float image (area averaging when shrinking)."""
+    picture = Image.fromarray(image.astype(np.float32), mode="F")
+    shrinking = height < image.shape[0] or width < image.shape[1]
+    method = Image.Resampling.BOX if shrinking else Image.Resampling.BILINEAR
+    return np.asarray(picture.resize((width, height), method), dtype=np.float32)
+
+
+def canvas_to_mnist(image) -> np.ndarray:
+    """Turn a drawing into the (28, 28) float32 image in [0, 1] that MNIST models expect.
+
+    Finds the ink (black on transparent, black on white, or white on black), crops it to its
+    bounding box, scales the longest side to 20 px keeping the aspect ratio (anti-aliased),
+    and places it in 28x28 with its centre of mass at the centre, white ink on black.
+
+    Args:
+        image: the canvas, (height, width, 4) RGBA as `st_canvas(...).image_data` returns;
+            (height, width, 3) RGB and (height, width) grey work too. uint8 0-255 or floats.
+
+    Returns:
+        A (28, 28) float32 array, brightest pixel 1.0.
+
+    Raises:
+        BlankCanvasError: nothing is drawn, or only a dot or speck.
+        CanvasFullError: most of the canvas is ink.
+        ValueError: not an image array of a supported shape or type.
+    """
+    ink = ink_strength(image)
+    mask = ink >= INK_THRESHOLD
+    if not mask.any():
+        raise BlankCanvasError("The canvas is empty: draw a digit first.")
+    coverage = float(mask.mean())
+    if coverage > MAX_COVERAGE:
+        raise CanvasFullError(
+            f"{coverage:.0%} of the canvas is ink: clear it and draw one digit, "
+            "large and in the middle."
+        )
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    height, width = bottom - top, right - left
+    if max(height / ink.shape[0], width / ink.shape[1]) < MIN_EXTENT:
+        raise BlankCanvasError(
+            "Only a dot is drawn: draw a whole digit, filling most of the canvas."
+        )
+    crop = np.where(mask[top:bottom, left:right], ink[top:bottom, left:right], 0.0)
+    scale = DIGIT_BOX / max(height, width)
+    new_height = max(1, round(height * scale))
+    new_width = max(1, round(width * scale))
+    digit = np.clip(_resize(crop, new_height, new_width), 0.0, None)
+    peak = float(digit.max())
+    if peak <= 0:
+        raise BlankCanvasError("The drawing is too faint to read: draw with a darker stroke.")
+    digit /= peak
+    # Centre of mass to the centre (14, 14), as MNIST did, keeping the digit inside.
+    total = digit.sum()
+    com_y = float((digit.sum(axis=1) * np.arange(new_height)).sum() / total)
+    com_x = float((digit.sum(axis=0) * np.arange(new_width)).sum() / total)
+    offset_y = int(round(IMAGE_SIZE / 2 - com_y))
+    offset_x = int(round(IMAGE_SIZE / 2 - com_x))
+    offset_y = min(max(offset_y, 0), IMAGE_SIZE - new_height)
+    offset_x = min(max(offset_x, 0), IMAGE_SIZE - new_width)
+    result = np.zeros((IMAGE_SIZE, IMAGE_SIZE), dtype=np.float32)
+    result[offset_y : offset_y + new_height, offset_x : offset_x + new_width] = digit
+    return result
+
+
+def _disk_dilate(mask: np.ndarray, radius: int) -> np.ndarray:
+    if radius <= 0:
+        return mask
+    out = mask.copy()
+    padded = np.pad(mask, radius)
+    h, w = mask.shape
+    for dy in range(-radius, radius + 1):
+        for dx in range(-radius, radius + 1):
+            if dy * dy + dx * dx <= radius * radius:
+                out |= padded[radius + dy : radius + dy + h, radius + dx : radius + dx + w]
+    return out
+
+
+def _disk_erode(mask: np.ndarray, radius: int) -> np.ndarray:
+    return ~_disk_dilate(~mask, radius) if radius > 0 else mask
+
+
+def redraw_as_canvas(
+    digit: np.ndarray,
+    *,
+    height: int = 200,
+    top: int | None = None,
+    left: int | None = None,
+    thickness: int = 0,
+    style: str = "black_on_transparent",
+    canvas_size: int = 280,
+) -> np.ndarray:
+    """Redraw an MNIST digit the way a drawing canvas returns it (for tests and benchmarks).
+
+    The digit is scaled so its ink is `height` px tall, turned into hard-edged strokes (no
+    anti-aliasing, as a pen tool draws), made thicker (`thickness` > 0, dilation by that
+    many px) or thinner (< 0, erosion), and placed with its ink's top-left at (`top`, `left`)
+    (centred when None) on a `canvas_size` square.
+
+    Returns:
+        (canvas_size, canvas_size, 4) uint8 RGBA in the chosen `style`:
+        "black_on_transparent" (the canvas default), "black_on_white" or "white_on_black".
+    """
+    if style not in INK_STYLES:
+        raise ValueError(f"style = {style!r}: expected one of {INK_STYLES}.")
+    image = np.asarray(digit, dtype=np.float32)
+    if image.max() > 1.0:
+        image = image / 255.0
+    rows = np.flatnonzero(image.max(axis=1) > 0.1)
+    cols = np.flatnonzero(image.max(axis=0) > 0.1)
+    crop = image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    scale = height / crop.shape[0]
+    new_width = min(canvas_size, max(1, round(crop.shape[1] * scale)))
+    big = np.asarray(
+        Image.fromarray(crop, mode="F").resize((new_width, height), Image.Resampling.BILINEAR)
+    )
+    strokes = big >= 0.5
+    if thickness > 0:
+        strokes = _disk_dilate(strokes, thickness)
+    elif thickness < 0:
+        thinner = _disk_erode(strokes, -thickness)
+        strokes = thinner if thinner.sum() > 0.3 * strokes.sum() else strokes
+    top = (canvas_size - height) // 2 if top is None else top
+    left = (canvas_size - new_width) // 2 if left is None else left
+    top = min(max(top, 0), canvas_size - height)
+    left = min(max(left, 0), canvas_size - new_width)
+    ink = np.zeros((canvas_size, canvas_size), dtype=bool)
+    ink[top : top + height, left : left + new_width] = strokes
+    rgba = np.zeros((canvas_size, canvas_size, 4), dtype=np.uint8)
+    if style == "black_on_transparent":
+        rgba[ink, 3] = 255
+    elif style == "black_on_white":
+        rgba[...] = 255
+        rgba[ink, :3] = 0
+    else:
+        rgba[..., 3] = 255
+        rgba[ink, :3] = 255
+    return rgba

@@ -1,0 +1,239 @@
+"""Loading models: the shipped one, and a user's upload, safely.
+
+A `.keras` file is a zip holding `config.json` (the architecture) and the weights. Keras can
+run code while deserializing a config (a Lambda layer holds Python bytecode; a custom class
+imports a module), so an uploaded config is read as plain JSON first and refused unless every
+object in it is a built-in Keras one. Only then is it handed to Keras, with `safe_mode=True`.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+DEFAULT_MODEL_PATH = MODELS_DIR / "mnist_cnn.keras"
+MAX_MODEL_BYTES = 50 * 1024 * 1024  # the app's upload limit too (.streamlit/config.toml)
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # against zip bombs
+
+# Modules of objects a plain Keras model config holds.
+_SAFE_MODULES = {
+    "keras",
+    "keras.layers",
+    "keras.models",
+    "keras.initializers",
+    "keras.regularizers",
+    "keras.constraints",
+    "keras.optimizers",
+    "keras.optimizers.schedules",
+    "keras.losses",
+    "keras.metrics",
+    "keras.activations",
+    "keras.src.models.functional",
+    "keras.src.models.sequential",
+    "keras.src.engine.functional",
+    "keras.src.engine.sequential",
+}
+# Built-in layers that still run arbitrary code or load other files.
+_UNSAFE_LAYERS = {"Lambda", "TFSMLayer", "JaxLayer", "FlaxLayer", "TorchModuleWrapper"}
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot or must not be used, with a reason a user can act on."""
+
+
+def _read_bytes(path_or_bytes) -> tuple[bytes, str]:
+    if isinstance(path_or_bytes, bytes | bytearray | memoryview):
+        return bytes(path_or_bytes), "the uploaded file"
+    if hasattr(path_or_bytes, "read"):  # a file object, e.g. Streamlit's UploadedFile
+        name = getattr(path_or_bytes, "name", "the uploaded file")
+        if not str(name).lower().endswith(".keras"):
+            raise ModelFileError(_wrong_format(name))
+        return path_or_bytes.read(), str(name)
+    path = Path(path_or_bytes)
+    if path.suffix.lower() != ".keras":
+        raise ModelFileError(_wrong_format(path.name))
+    if not path.is_file():
+        raise ModelFileError(f"Model file {path} does not exist.")
+    if path.stat().st_size > MAX_MODEL_BYTES:
+        raise ModelFileError(_too_large(path.stat().st_size))
+    return path.read_bytes(), str(path)
+
+
+def _wrong_format(name) -> str:
+    if str(name).lower().endswith((".h5", ".hdf5")):
+        return (
+            f"{name} is a legacy HDF5 (.h5) model, which is not accepted. Save your model "
+            "with model.save('model.keras') and upload that."
+        )
+    return f"{name} is not a .keras model file. Save your model with model.save('model.keras')."
+
+
+def _too_large(size: int) -> str:
+    return (
+        f"The model file is {size / 1e6:.1f} MB; the limit is {MAX_MODEL_BYTES / 1e6:.0f} MB. "
+        "An MNIST model needs far less: check you saved the right model."
+    )
+
+
+def _check_config_objects(node, where: str = "config") -> None:
+    """Refuse anything in a model config that is not a built-in, code-free Keras object."""
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            _check_config_objects(item, f"{where}[{index}]")
+        return
+    if not isinstance(node, dict):
+        return
+    class_name = node.get("class_name")
+    if isinstance(class_name, str):
+        module = node.get("module")
+        registered = node.get("registered_name")
+        if class_name in _UNSAFE_LAYERS:
+            raise ModelFileError(
+                f"The model contains a {class_name} layer ({where}), which can run arbitrary "
+                "code, so it is refused. Rebuild the model from standard layers only."
+            )
+        if class_name in ("function", "__lambda__") or module in ("builtins", "__main__"):
+            raise ModelFileError(
+                f"The model contains Python code ({where}: {class_name}), so it is refused. "
+                "Use only standard Keras layers and built-in activations."
+            )
+        if module is not None and module not in _SAFE_MODULES:
+            raise ModelFileError(
+                f"The model uses {class_name} from {module!r} ({where}), which is not a "
+                "built-in Keras class, so it is refused. Use only standard Keras layers."
+            )
+        if registered not in (None, class_name) or (
+            module == "keras.layers" and not _is_builtin_layer(class_name)
+        ):
+            raise ModelFileError(
+                f"The model uses a custom class {registered or class_name!r} ({where}), which "
+                "is refused. Use only standard Keras layers."
+            )
+    for key, value in node.items():
+        _check_config_objects(value, f"{where}.{key}")
+
+
+@functools.cache
+def _is_builtin_layer(class_name: str) -> bool:
+    import keras
+
+    layer = getattr(keras.layers, class_name, None)
+    return isinstance(layer, type) and issubclass(layer, keras.layers.Layer)
+
+
+def inspect_model_archive(data: bytes) -> dict:
+    """Check a `.keras` archive without deserializing anything; return its config as JSON.
+
+    Raises:
+        ModelFileError: not a zip, not a Keras archive, too large, or holding code or
+            classes that are not built-in Keras ones.
+    """
+    if len(data) > MAX_MODEL_BYTES:
+        raise ModelFileError(_too_large(len(data)))
+    if data[:8] == b"\x89HDF\r\n\x1a\n":
+        raise ModelFileError(_wrong_format("This file (.h5)"))
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise ModelFileError(
+            "This is not a .keras model: a .keras file is a zip archive, and this one is not. "
+            "Save your model with model.save('model.keras')."
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "config.json" not in names or not any(n.startswith("model.weights") for n in names):
+                raise ModelFileError(
+                    "This zip is not a Keras model archive (it has no config.json and "
+                    "model.weights.h5). Save your model with model.save('model.keras')."
+                )
+            unpacked = sum(info.file_size for info in archive.infolist())
+            if unpacked > MAX_UNPACKED_BYTES:
+                raise ModelFileError(
+                    f"The archive unpacks to {unpacked / 1e6:.0f} MB, more than an MNIST model "
+                    "can need; it is refused."
+                )
+            config = json.loads(archive.read("config.json"))
+    except ModelFileError:
+        raise
+    except (zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, KeyError) as error:
+        raise ModelFileError(f"The model archive is damaged ({error}). Save it again.") from error
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ModelFileError("The model archive's config.json is not a Keras model config.")
+    _check_config_objects(config)
+    return config
+
+
+def check_mnist_shapes(model) -> None:
+    """Refuse a model that does not take (28, 28, 1) images or does not output 10 classes."""
+    input_shape = tuple(model.input_shape)[1:] if hasattr(model, "input_shape") else None
+    output_shape = tuple(model.output_shape)[1:] if hasattr(model, "output_shape") else None
+    if input_shape != (28, 28, 1):
+        raise ModelFileError(
+            f"The model takes input of shape {input_shape}; an MNIST model must take "
+            "(28, 28, 1) images."
+        )
+    if output_shape != (10,):
+        raise ModelFileError(
+            f"The model outputs shape {output_shape}; an MNIST model must output 10 "
+            "probabilities, one per digit."
+        )
+
+
+def load_model_file(path_or_bytes):
+    """Load a user's `.keras` model safely.
+
+    Only the `.keras` zip format; `.h5` and anything else is refused. The config is checked
+    as plain JSON before Keras sees it (no Lambda, no custom or unknown classes), then loaded
+    with `safe_mode=True`; the model must take (28, 28, 1) input and output 10 classes.
+
+    Args:
+        path_or_bytes: a path, the file's bytes, or a file object with `.name` and `.read()`.
+
+    Returns:
+        The Keras model (not compiled; prediction needs no compiling).
+
+    Raises:
+        ModelFileError: a `ValueError` whose message says what is wrong and what to do.
+    """
+    data, name = _read_bytes(path_or_bytes)
+    inspect_model_archive(data)
+    import keras
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.keras")
+        with open(path, "wb") as file:
+            file.write(data)
+        try:
+            model = keras.saving.load_model(path, compile=False, safe_mode=True)
+        except Exception as error:  # Keras raises many kinds; all mean "unusable"
+            raise ModelFileError(f"Keras could not load {name}: {error}") from error
+    check_mnist_shapes(model)
+    return model
+
+
+@functools.cache
+def load_default_model():
+    """The shipped model (`models/mnist_cnn.keras`), loaded once per process. Never mutate it."""
+    if not DEFAULT_MODEL_PATH.is_file():
+        raise FileNotFoundError(
+            f"The shipped model {DEFAULT_MODEL_PATH} is missing. Train one with "
+            f"`python -m cnn train --out {DEFAULT_MODEL_PATH}`."
+        )
+    import keras
+
+    model = keras.saving.load_model(DEFAULT_MODEL_PATH, compile=False, safe_mode=True)
+    model.trainable = False
+    return model
+
+
+def save_model_bytes(model) -> bytes:
+    """The model as `.keras` bytes, for a download button."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.keras")
+        model.save(path)
+        return Path(path).read_bytes()
