@@ -126,8 +126,7 @@ def _validate(config: ModelConfig) -> None:
         _fail(
             "filters",
             config.filters,
-            f"{MIN_BLOCKS} to {MAX_BLOCKS} filter counts, one per convolution block, "
-            "e.g. (16, 36)",
+            f"{MIN_BLOCKS} to {MAX_BLOCKS} filter counts, one per convolution block, e.g. (16, 36)",
         )
     for index, count in enumerate(config.filters):
         _check_int(f"filters[{index}]", count, MIN_FILTERS, MAX_FILTERS)

@@ -74,9 +74,7 @@ def ink_strength(image) -> np.ndarray:
     if alpha.min() < 0.5:
         return alpha
     luminance = pixels[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    border = np.concatenate(
-        [luminance[0], luminance[-1], luminance[1:-1, 0], luminance[1:-1, -1]]
-    )
+    border = np.concatenate([luminance[0], luminance[-1], luminance[1:-1, 0], luminance[1:-1, -1]])
     paper = float(np.median(border))
     scale = max(paper, 1.0 - paper)
     return np.clip(np.abs(luminance - paper) / scale, 0.0, 1.0)

@@ -185,9 +185,7 @@ def train(
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size = {batch_size!r}: expected a positive integer, e.g. 200.")
     if not 0 <= validation_split <= 0.5:
-        raise ValueError(
-            f"validation_split = {validation_split!r}: expected 0 to 0.5, e.g. 0.2."
-        )
+        raise ValueError(f"validation_split = {validation_split!r}: expected 0 to 0.5, e.g. 0.2.")
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule = {schedule!r}: expected one of {SCHEDULES}.")
     x = to_4d_float(data.x_train)
@@ -205,9 +203,7 @@ def train(
         peak = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
         name = type(optimizer).__name__.lower()
         lr = _cosine_with_warmup(peak, epochs * batches_per_epoch, warmup_fraction)
-        model.compile(
-            optimizer=make_optimizer(name, lr), loss=model.loss, metrics=["accuracy"]
-        )
+        model.compile(optimizer=make_optimizer(name, lr), loss=model.loss, metrics=["accuracy"])
     full_history = {key: list(values) for key, values in (history or empty_history()).items()}
     for key in empty_history():
         full_history.setdefault(key, [])

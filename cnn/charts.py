@@ -1,0 +1,351 @@
+"""Plotly figures the pages place. Every text shown is a parameter, so pages can translate."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from cnn.config import NUM_CLASSES, ModelConfig
+from cnn.layer_table import layer_specs
+from cnn.operations import ACTIVATION_FUNCTIONS
+
+GREYS = "gray_r"  # MNIST's ink as dark on light, as people draw
+TRAIN_COLOUR = "#1f77b4"
+VALIDATION_COLOUR = "#ff7f0e"
+_DASHES = ("solid", "dash", "dot", "dashdot")
+
+
+def training_history_figure(
+    histories: dict,
+    *,
+    accuracy_title: str = "Accuracy",
+    loss_title: str = "Loss",
+    epoch_title: str = "Epoch",
+    train_label: str = "train",
+    validation_label: str = "validation",
+) -> go.Figure:
+    """The seed's `show_train_history` for accuracy and loss, side by side.
+
+    Args:
+        histories: one history dict (`loss`, `accuracy`, `val_loss`, `val_accuracy`), or
+            `{name: history}` to compare models (each gets its own line style).
+
+    Example:
+        >>> fig = training_history_figure({"loss": [0.3], "accuracy": [0.9],
+        ...     "val_loss": [0.2], "val_accuracy": [0.95]})
+        >>> [trace.name for trace in fig.data]
+        ['train', 'validation', 'train', 'validation']
+    """
+    if "loss" in histories and isinstance(histories["loss"], list):
+        histories = {"": histories}
+    figure = make_subplots(rows=1, cols=2, subplot_titles=(accuracy_title, loss_title))
+    for index, (name, history) in enumerate(histories.items()):
+        dash = _DASHES[index % len(_DASHES)]
+        prefix = f"{name}: " if name else ""
+        epochs = list(range(1, len(history.get("loss", [])) + 1))
+        for column, metric in ((1, "accuracy"), (2, "loss")):
+            for key, label, colour in (
+                (metric, train_label, TRAIN_COLOUR),
+                (f"val_{metric}", validation_label, VALIDATION_COLOUR),
+            ):
+                values = history.get(key, [])
+                if not values:
+                    continue
+                figure.add_trace(
+                    go.Scatter(
+                        x=epochs[: len(values)],
+                        y=values,
+                        mode="lines+markers",
+                        name=prefix + label,
+                        legendgroup=prefix + label,
+                        showlegend=column == 1,
+                        line={"color": colour, "dash": dash},
+                    ),
+                    row=1,
+                    col=column,
+                )
+    figure.update_xaxes(title_text=epoch_title, dtick=1)
+    figure.update_layout(height=360, margin={"t": 40, "b": 40}, legend={"orientation": "h"})
+    return figure
+
+
+def probability_figure(
+    probabilities,
+    *,
+    x_title: str = "Digit",
+    y_title: str = "Probability",
+) -> go.Figure:
+    """Bars of the 10 probabilities; the predicted digit stands out."""
+    probabilities = np.asarray(probabilities, dtype=float).reshape(-1)
+    best = int(probabilities.argmax())
+    colours = ["#d62728" if digit == best else "#9ecae1" for digit in range(NUM_CLASSES)]
+    figure = go.Figure(
+        go.Bar(
+            x=[str(d) for d in range(NUM_CLASSES)],
+            y=probabilities,
+            marker_color=colours,
+            text=[f"{p:.0%}" if p >= 0.01 else "" for p in probabilities],
+            textposition="outside",
+        )
+    )
+    figure.update_layout(
+        xaxis_title=x_title,
+        yaxis={"title": y_title, "range": [0, 1.1], "tickformat": ".0%"},
+        height=300,
+        margin={"t": 20, "b": 40},
+    )
+    return figure
+
+
+def confusion_matrix_figure(
+    matrix,
+    *,
+    x_title: str = "Predicted digit",
+    y_title: str = "True digit",
+) -> go.Figure:
+    """A heatmap of the 10x10 confusion matrix, counts written in the cells."""
+    matrix = np.asarray(matrix)
+    labels = [str(d) for d in range(matrix.shape[0])]
+    # Log colour scale: the diagonal's thousands would otherwise hide the few mistakes.
+    figure = go.Figure(
+        go.Heatmap(
+            z=np.log10(matrix + 1),
+            x=labels,
+            y=labels,
+            text=matrix,
+            texttemplate="%{text}",
+            colorscale="Blues",
+            showscale=False,
+            hovertemplate=f"{y_title}: %{{y}}<br>{x_title}: %{{x}}<br>%{{text}}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        xaxis={"title": x_title, "side": "top"},
+        yaxis={"title": y_title, "autorange": "reversed"},
+        height=460,
+        margin={"t": 60, "b": 20},
+    )
+    return figure
+
+
+def digit_grid_figure(
+    images,
+    titles: list[str] | None = None,
+    *,
+    columns: int = 10,
+    cell_px: int = 70,
+) -> go.Figure:
+    """A grid of 28x28 digits (dark ink on light, as drawn), each with an optional title."""
+    images = np.asarray(images, dtype=float)
+    if images.ndim == 4:
+        images = images[..., 0]
+    count = len(images)
+    columns = max(1, min(columns, count))
+    rows = max(1, math.ceil(count / columns))
+    figure = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=titles,
+        horizontal_spacing=0.01,
+        vertical_spacing=0.06 if titles else 0.01,
+    )
+    for index, image in enumerate(images):
+        figure.add_trace(
+            go.Heatmap(z=image, colorscale=GREYS, showscale=False, hoverinfo="skip"),
+            row=index // columns + 1,
+            col=index % columns + 1,
+        )
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
+    figure.update_layout(
+        height=rows * (cell_px + (20 if titles else 0)) + 20,
+        margin={"t": 30 if titles else 5, "b": 5, "l": 5, "r": 5},
+    )
+    figure.update_annotations(font_size=11)
+    return figure
+
+
+def image_heatmap_figure(
+    image,
+    *,
+    show_values: bool = True,
+    value_format: str = ".0f",
+    colorscale: str = GREYS,
+    height: int = 520,
+) -> go.Figure:
+    """One image as a heatmap, each pixel's value written in its cell when `show_values`."""
+    image = np.asarray(image, dtype=float)
+    if image.ndim == 3:
+        image = image[..., 0]
+    figure = go.Figure(
+        go.Heatmap(
+            z=image,
+            colorscale=colorscale,
+            text=image,
+            texttemplate=f"%{{text:{value_format}}}" if show_values else None,
+            textfont={"size": 7},
+            hovertemplate="row %{y}, column %{x}: %{z}<extra></extra>",
+        )
+    )
+    figure.update_yaxes(autorange="reversed", scaleanchor="x")
+    figure.update_layout(height=height, margin={"t": 10, "b": 10, "l": 10, "r": 10})
+    return figure
+
+
+def class_distribution_figure(
+    train_labels,
+    test_labels,
+    *,
+    train_label: str = "train",
+    test_label: str = "test",
+    x_title: str = "Digit",
+    y_title: str = "Images",
+) -> go.Figure:
+    """Bars of how many images of each digit the training and test sets hold."""
+    digits = [str(d) for d in range(NUM_CLASSES)]
+    figure = go.Figure()
+    for labels, name in ((train_labels, train_label), (test_labels, test_label)):
+        counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=NUM_CLASSES)
+        figure.add_trace(go.Bar(x=digits, y=counts, name=name, text=counts))
+    figure.update_layout(
+        barmode="group",
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        height=340,
+        margin={"t": 20, "b": 40},
+        legend={"orientation": "h"},
+    )
+    return figure
+
+
+def pixel_histogram_figure(
+    images,
+    *,
+    x_title: str = "Pixel value",
+    y_title: str = "Pixels",
+) -> go.Figure:
+    """Histogram of pixel intensities (0-255): mostly background 0, a peak of ink near 255."""
+    counts = np.bincount(np.asarray(images, dtype=np.uint8).reshape(-1), minlength=256)
+    figure = go.Figure(go.Bar(x=np.arange(256), y=counts, marker_color="#555"))
+    figure.update_layout(
+        xaxis_title=x_title,
+        yaxis={"title": y_title, "type": "log"},
+        height=300,
+        margin={"t": 20, "b": 40},
+        bargap=0,
+    )
+    return figure
+
+
+def shape_flow_figure(config: ModelConfig | None = None) -> go.Figure:
+    """A diagram of the tensor shapes layer by layer (28x28x1 -> 28x28x16 -> 14x14x16 -> ...).
+
+    Each layer is a box whose height grows with its number of values (log scale) and whose
+    label gives its type and shape.
+    """
+    specs = layer_specs(config)
+    figure = go.Figure()
+    palette = {
+        "Input": "#7f7f7f",
+        "Conv2D": "#1f77b4",
+        "MaxPooling2D": "#2ca02c",
+        "AveragePooling2D": "#2ca02c",
+        "Dropout": "#c7c7c7",
+        "Flatten": "#9467bd",
+        "Dense": "#ff7f0e",
+    }
+    for index, spec in enumerate(specs):
+        size = int(np.prod(spec.output_shape))
+        half = 0.15 + 0.35 * math.log10(size) / math.log10(28 * 28 * 64)
+        figure.add_shape(
+            type="rect",
+            x0=index - 0.38,
+            x1=index + 0.38,
+            y0=-half,
+            y1=half,
+            fillcolor=palette.get(spec.kind, "#17becf"),
+            opacity=0.8,
+            line={"width": 0},
+        )
+        shape = "×".join(str(s) for s in spec.output_shape)
+        figure.add_annotation(
+            x=index,
+            y=half + 0.08,
+            text=f"<b>{spec.kind}</b>",
+            showarrow=False,
+            font={"size": 10},
+        )
+        figure.add_annotation(
+            x=index, y=-half - 0.08, text=shape, showarrow=False, font={"size": 10}
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=[index],
+                y=[0],
+                mode="markers",
+                marker={"opacity": 0},
+                hovertext=f"{spec.name}: {spec.kind}, {shape}, {spec.params:,} params",
+                hoverinfo="text",
+                showlegend=False,
+            )
+        )
+        if index:
+            figure.add_annotation(
+                x=index - 0.38,
+                y=0,
+                ax=index - 0.62,
+                ay=0,
+                xref="x",
+                yref="y",
+                axref="x",
+                ayref="y",
+                showarrow=True,
+                arrowhead=2,
+                arrowsize=1,
+            )
+    figure.update_xaxes(visible=False, range=[-0.6, len(specs) - 0.4])
+    figure.update_yaxes(visible=False, range=[-0.75, 0.75])
+    figure.update_layout(
+        height=260, margin={"t": 10, "b": 10, "l": 10, "r": 10}, plot_bgcolor="white"
+    )
+    return figure
+
+
+def activation_curves_figure(*, x_title: str = "input", y_title: str = "output") -> go.Figure:
+    """ReLU, sigmoid and tanh on one chart."""
+    x = np.linspace(-5, 5, 201)
+    figure = go.Figure()
+    for name, function in ACTIVATION_FUNCTIONS.items():
+        figure.add_trace(go.Scatter(x=x, y=function(x), mode="lines", name=name))
+    figure.update_layout(
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        height=300,
+        margin={"t": 20, "b": 40},
+        legend={"orientation": "h"},
+    )
+    return figure
+
+
+def feature_maps_figure(maps, *, max_maps: int = 16, columns: int = 8) -> go.Figure:
+    """The channels of one layer's activations (height, width, channels) as small heatmaps."""
+    maps = np.asarray(maps, dtype=float)
+    channels = np.moveaxis(maps, -1, 0)[:max_maps]
+    titles = [f"#{index + 1}" for index in range(len(channels))]
+    figure = digit_grid_figure(channels, titles, columns=columns, cell_px=80)
+    figure.update_traces(colorscale="Viridis")
+    return figure
+
+
+def filters_figure(kernel, *, max_filters: int = 16, columns: int = 8) -> go.Figure:
+    """First-input-channel slices of conv kernels (k, k, in, out): blue negative, red positive."""
+    kernel = np.asarray(kernel, dtype=float)
+    slices = np.moveaxis(kernel[:, :, 0, :], -1, 0)[:max_filters]
+    titles = [f"#{index + 1}" for index in range(len(slices))]
+    figure = digit_grid_figure(slices, titles, columns=columns, cell_px=70)
+    limit = float(np.abs(slices).max()) or 1.0
+    figure.update_traces(colorscale="RdBu_r", zmin=-limit, zmax=limit)
+    return figure

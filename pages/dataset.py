@@ -1,0 +1,7 @@
+"""dataset page (to be written)."""
+
+import streamlit as st
+
+from ui.state import t
+
+st.title(t("nav.dataset"))

@@ -1,0 +1,7 @@
+"""predict page (to be written)."""
+
+import streamlit as st
+
+from ui.state import t
+
+st.title(t("nav.predict"))

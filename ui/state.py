@@ -1,0 +1,165 @@
+"""What every page shares: language, data, models, and the session-state keys behind them.
+
+Pages keep what they need in plain `st.session_state` keys (never only in widget keys): in
+AppTest with a `pages/` folder, runs after the first execute only the page script, so the
+sidebar's widgets in app.py are not there to hold state.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import cnn
+from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+
+# Plain session-state keys shared across pages.
+LANGUAGE = "lang"
+MODEL_SOURCE = "model_source"  # "shipped" | "session" | "uploaded"
+MODEL_CONFIG = "model_config"  # the ModelConfig edited on the Architecture page
+TRAINED = "trained"  # dict: model, config, history, status, epochs, evaluation, ...
+UPLOADED = "uploaded"  # dict: model, name
+MLP = "mlp"  # dict: model, history, evaluation
+MODEL_SOURCES = ("shipped", "session", "uploaded")
+
+
+def language() -> str:
+    """The chosen language code, "en" or "zh"."""
+    value = st.session_state.get(LANGUAGE, DEFAULT_LANGUAGE)
+    return value if value in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def t(key: str, **values) -> str:
+    """The text for `key` in the chosen language."""
+    return translate(key, language(), **values)
+
+
+@st.cache_resource(show_spinner=False)
+def dataset() -> cnn.Dataset:
+    """MNIST for every session: `MNIST_PATH`, Keras' cache, or the offline sample.
+
+    Shared read-only across sessions (`cache_resource`, arrays made read-only) rather than
+    `cache_data`, which would copy 55 MB of arrays on every rerun of every user. The app
+    never downloads on its own (bad Wi-Fi would stall the first page); the sidebar offers it.
+    """
+    data = cnn.load_mnist(download=False)
+    for array in (data.x_train, data.y_train, data.x_test, data.y_test):
+        array.setflags(write=False)
+    return data
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_model():
+    """The shipped model, loaded once per process and never mutated."""
+    return cnn.load_default_model()
+
+
+def selected_model():
+    """The model chosen in the sidebar, with its source; falls back to the shipped model.
+
+    Returns:
+        `(model, source)`, source one of "shipped", "session", "uploaded"; `(None, source)`
+        when that model is not available.
+    """
+    source = st.session_state.get(MODEL_SOURCE, "shipped")
+    if source == "session" and st.session_state.get(TRAINED, {}).get("model") is not None:
+        return st.session_state[TRAINED]["model"], "session"
+    if source == "uploaded" and st.session_state.get(UPLOADED, {}).get("model") is not None:
+        return st.session_state[UPLOADED]["model"], "uploaded"
+    try:
+        return shipped_model(), "shipped"
+    except (FileNotFoundError, ValueError, OSError):
+        return None, "shipped"
+
+
+def available_model_sources() -> list[str]:
+    """The sources that have a model now: shipped always, the others once they exist."""
+    sources = ["shipped"]
+    if st.session_state.get(TRAINED, {}).get("model") is not None:
+        sources.append("session")
+    if st.session_state.get(UPLOADED, {}).get("model") is not None:
+        sources.append("uploaded")
+    return sources
+
+
+def model_source_label(source: str) -> str:
+    """The translated name of a model source."""
+    if source == "uploaded":
+        return t("model.uploaded", name=st.session_state.get(UPLOADED, {}).get("name", "?"))
+    return t(f"model.{source}")
+
+
+def _copy_widget(widget_key: str, state_key: str) -> None:
+    st.session_state[state_key] = st.session_state[widget_key]
+
+
+def model_source_picker(key: str) -> None:
+    """A radio of the models available; the choice is kept in `MODEL_SOURCE`.
+
+    Args:
+        key: the widget's key, different for each place the picker appears.
+    """
+    sources = available_model_sources()
+    current = st.session_state.get(MODEL_SOURCE, "shipped")
+    if current not in sources:
+        current = "shipped"
+    st.radio(
+        t("sidebar.model"),
+        sources,
+        index=sources.index(current),
+        format_func=model_source_label,
+        key=key,
+        on_change=_copy_widget,
+        args=(key, MODEL_SOURCE),
+    )
+
+
+def require_dataset() -> cnn.Dataset:
+    """The dataset, or an error a person can act on and the page stops there."""
+    try:
+        return dataset()
+    except cnn.DataError as error:
+        st.error(t("sidebar.data_error", error=error))
+        st.stop()
+
+
+def _download_full_mnist() -> None:
+    try:
+        cnn.download_mnist()
+    except cnn.DownloadError as error:
+        st.session_state["_download_error"] = str(error)
+        return
+    st.session_state.pop("_download_error", None)
+    dataset.clear()
+
+
+def sidebar() -> None:
+    """Language, data in use and model in use. Rendered by app.py on every real run."""
+    st.session_state.setdefault(LANGUAGE, DEFAULT_LANGUAGE)
+    with st.sidebar:
+        codes = list(LANGUAGES)
+        st.selectbox(
+            t("sidebar.language"),
+            codes,
+            index=codes.index(language()),
+            format_func=LANGUAGES.get,
+            key="_language_widget",
+            on_change=_copy_widget,
+            args=("_language_widget", LANGUAGE),
+        )
+        st.subheader(t("sidebar.data"))
+        try:
+            data = dataset()
+        except cnn.DataError as error:
+            st.error(t("sidebar.data_error", error=error))
+        else:
+            if data.is_sample:
+                st.info(t("sidebar.data_sample", source=data.source))
+                st.caption(t("sidebar.data_sample_hint"))
+                st.button(t("sidebar.download"), on_click=_download_full_mnist)
+                if "_download_error" in st.session_state:
+                    st.warning(
+                        t("sidebar.download_failed", error=st.session_state["_download_error"])
+                    )
+            else:
+                st.caption(t("sidebar.data_full", source=data.source))
+        model_source_picker(key="_model_source_sidebar")
