@@ -1,0 +1,80 @@
+"""Shared by the benchmark scripts: the data, the machine, and where results go.
+
+Benchmarks are scripts, not tests: they use full MNIST (`--data` or `MNIST_PATH`, e.g.
+../shared/data/mnist.npz) and print a JSON line; `--out` also writes it to a file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "mnist.npz"
+
+
+def parser(description: str) -> argparse.ArgumentParser:
+    result = argparse.ArgumentParser(description=description)
+    result.add_argument(
+        "--data",
+        default=os.environ.get("MNIST_PATH") or (str(DEFAULT_DATA) if DEFAULT_DATA else None),
+        help="full MNIST .npz in Keras' layout (default: MNIST_PATH or ../shared/data)",
+    )
+    result.add_argument("--out", help="also write the JSON result to this file")
+    return result
+
+
+def load_data(path: str | None):
+    import cnn
+
+    data = cnn.load_mnist(path)
+    if data.is_sample:
+        print("warning: using the 5,000-digit sample, not full MNIST", file=sys.stderr)
+    return data
+
+
+def machine() -> dict:
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as file:
+            for line in file:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {
+        "cpu": model or platform.processor(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+    }
+
+
+def matmul_gflops(size: int = 2048, repeats: int = 5) -> float:
+    """float32 matrix-multiply GFLOPS of this machine through TensorFlow (best of `repeats`)."""
+    import tensorflow as tf
+
+    a = tf.random.normal((size, size))
+    b = tf.random.normal((size, size))
+    (a @ b).numpy()  # warm-up
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        (a @ b).numpy()
+        best = min(best, time.perf_counter() - start)
+    return 2 * size**3 / best / 1e9
+
+
+def report(result: dict, out: str | None) -> None:
+    result = {"machine": machine(), **result}
+    text = json.dumps(result, indent=2)
+    print(text)
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(text + "\n")

@@ -1,0 +1,40 @@
+"""AppTest fixtures: the app offline on the 5,000-digit sample, in either language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+# Generous: TensorFlow's import alone takes seconds on a cold 2-core runner.
+TIMEOUT = 120
+
+
+@pytest.fixture(autouse=True)
+def offline_sample(monkeypatch, tmp_path_factory):
+    """No MNIST_PATH, an empty Keras cache: the app uses the offline sample, as on a fresh
+    machine without network."""
+    monkeypatch.delenv("MNIST_PATH", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path_factory.mktemp("keras_home")))
+
+
+def open_page(page: str | None = None, language: str = "en", **state) -> AppTest:
+    """Run app.py once (the frame and Home), then switch to `page` (e.g. "pages/predict.py").
+
+    Extra keyword arguments are put into session state before the page runs.
+    """
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["lang"] = language
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    if page is not None:
+        at.switch_page(page).run()
+    return at
+
+
+def assert_no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
