@@ -43,7 +43,11 @@ def main() -> None:
         style = INK_STYLES[index % len(INK_STYLES)]
         thickness = int(rng.choice(THICKNESSES))
         canvas = cnn.redraw_as_canvas(
-            data.x_test[index], height=height, top=top, left=left, thickness=thickness,
+            data.x_test[index],
+            height=height,
+            top=top,
+            left=left,
+            thickness=thickness,
             style=style,
         )
         images = np.stack([cnn.canvas_to_mnist(canvas), naive_resize(canvas)])

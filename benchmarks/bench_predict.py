@@ -22,9 +22,7 @@ def main() -> None:
     model = cnn.load_default_model()
     rng = np.random.default_rng(0)
     canvases = [
-        cnn.redraw_as_canvas(
-            data.x_test[i], height=int(rng.integers(90, 241)), top=None, left=None
-        )
+        cnn.redraw_as_canvas(data.x_test[i], height=int(rng.integers(90, 241)), top=None, left=None)
         for i in rng.choice(len(data.x_test), 50, replace=False)
     ]
     cnn.predict_digit(model, cnn.canvas_to_mnist(canvases[0]))  # trace once

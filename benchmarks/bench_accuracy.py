@@ -1,0 +1,62 @@
+"""Accuracy of the seed recipe over several seeds (median target >= 0.991).
+
+python benchmarks/bench_accuracy.py --seeds 1 2 3 --out benchmarks/results/accuracy.json
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from common import load_data, parser, report
+
+import cnn
+
+
+def main() -> None:
+    arguments = parser(__doc__)
+    arguments.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    arguments.add_argument("--recipe", default="seed", choices=sorted(cnn.PRESETS))
+    args = arguments.parse_args()
+    data = load_data(args.data)
+    recipe = cnn.PRESETS[args.recipe]
+    runs = []
+    for seed in args.seeds:
+        model = cnn.build_model(recipe.model, seed=seed)
+        start = time.perf_counter()
+        cnn.train(
+            model,
+            data,
+            epochs=recipe.epochs,
+            batch_size=recipe.batch_size,
+            validation_split=recipe.validation_split,
+            seed=seed,
+            schedule=recipe.schedule,
+            warmup_fraction=recipe.warmup_fraction,
+        )
+        seconds = time.perf_counter() - start
+        result = cnn.evaluate(model, data)
+        runs.append(
+            {
+                "seed": seed,
+                "test_accuracy": result.accuracy,
+                "test_loss": round(result.loss, 4),
+                "train_seconds": round(seconds, 1),
+            }
+        )
+        print(runs[-1], flush=True)
+    report(
+        {
+            "benchmark": "accuracy",
+            "recipe": args.recipe,
+            "data": data.source,
+            "runs": runs,
+            "median_test_accuracy": statistics.median(r["test_accuracy"] for r in runs),
+            "target_median": 0.991,
+        },
+        args.out,
+    )
+
+
+if __name__ == "__main__":
+    main()
