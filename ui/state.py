@@ -102,11 +102,14 @@ def model_source_picker(key: str) -> None:
     current = st.session_state.get(MODEL_SOURCE, "shipped")
     if current not in sources:
         current = "shipped"
+    # Labels fixed now: AppTest calls format_func outside the script run, where the
+    # language in session state is not available (zh labels would not match).
+    labels = {source: model_source_label(source) for source in sources}
     st.radio(
         t("sidebar.model"),
         sources,
         index=sources.index(current),
-        format_func=model_source_label,
+        format_func=labels.__getitem__,
         key=key,
         on_change=_copy_widget,
         args=(key, MODEL_SOURCE),
@@ -163,3 +166,59 @@ def sidebar() -> None:
             else:
                 st.caption(t("sidebar.data_full", source=data.source))
         model_source_picker(key="_model_source_sidebar")
+
+
+# --- training and predict pages ------------------------------------------------------------
+TRAIN_SETTINGS = "train_settings"  # dict: the Training page's hyperparameters, kept across pages
+TRAIN_ACTION = "train_action"  # "train" | "continue" | "mlp": what the next run should start
+TRAIN_STOP_REQUESTED = "train_stop_requested"  # True once Stop is clicked during a training
+PREDICT_CANVAS_VERSION = "predict_canvas_version"  # int: bumped by Clear, part of the canvas key
+PREDICT_SAMPLE = "predict_sample"  # int: index into x_test of the random test digit shown
+UPLOAD_REFUSED = "upload_refused"  # dict: file_id, name, error of the last refused upload
+# The widget keys of every model_source_picker, so code can make them follow MODEL_SOURCE.
+MODEL_SOURCE_PICKER_KEYS = ("_model_source_sidebar", "predict_model_source")
+
+
+def set_model_source(source: str) -> None:
+    """Choose the model in use from code (after a training or an upload).
+
+    A keyed radio keeps its own value even when its `index` changes, so the pickers' widget
+    values are dropped: on the next run every picker starts from `MODEL_SOURCE` again.
+    """
+    st.session_state[MODEL_SOURCE] = source
+    for key in MODEL_SOURCE_PICKER_KEYS:
+        if key in st.session_state:
+            del st.session_state[key]
+
+
+def accept_uploaded_model(file) -> str | None:
+    """Load an uploaded `.keras` file safely and make it the model in use.
+
+    A file already accepted (or refused) is not loaded again on later reruns.
+
+    Args:
+        file: Streamlit's `UploadedFile` (anything with `.name`, `.read()` and `.file_id`).
+
+    Returns:
+        None when the model is in use; otherwise the reason it was refused (the previous
+        model stays in use).
+    """
+    file_id = getattr(file, "file_id", None) or file.name
+    if st.session_state.get(UPLOADED, {}).get("file_id") == file_id:
+        return None
+    refused = st.session_state.get(UPLOAD_REFUSED, {})
+    if refused.get("file_id") == file_id:
+        return refused["error"]
+    try:
+        model = cnn.load_model_file(file)
+    except cnn.ModelFileError as error:
+        st.session_state[UPLOAD_REFUSED] = {
+            "file_id": file_id,
+            "name": file.name,
+            "error": str(error),
+        }
+        return str(error)
+    st.session_state.pop(UPLOAD_REFUSED, None)
+    st.session_state[UPLOADED] = {"model": model, "name": file.name, "file_id": file_id}
+    set_model_source("uploaded")
+    return None

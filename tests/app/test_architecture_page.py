@@ -1,0 +1,193 @@
+"""The Architecture page: the form drives the config and the parameter count; the convolution
+explainer's window adds up to the feature map; the trained model's insides on demand."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from conftest import assert_no_exception, open_page
+
+import cnn
+from cnn.model_io import DEFAULT_MODEL_PATH
+from cnn.operations import EXAMPLE_KERNELS, convolve2d
+from ui.i18n import translate
+
+PAGE = "pages/architecture.py"
+FORM_KEYS = (
+    "arch_blocks",
+    "arch_filters_1",
+    "arch_filters_2",
+    "arch_filters_3",
+    "arch_kernel",
+    "arch_padding",
+    "arch_pooling",
+    "arch_activation",
+    "arch_dense",
+    "arch_conv_dropout",
+    "arch_dense_dropout",
+)
+
+
+def open_architecture(language: str = "en", **state):
+    """The Architecture page in `language` (the frame's first run in English: see
+    test_dataset_page.open_dataset for why)."""
+    at = open_page(None, **state)
+    at.session_state["lang"] = language
+    at.switch_page(PAGE).run()
+    return at
+
+
+def total_params(at, language: str = "en") -> str:
+    label = translate("arch.total_params", language)
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def fill_form(at, **values):
+    """Stage form values by widget key, then submit."""
+    for key, value in values.items():
+        at.get_by_key(key).set_value(value)
+    at.button(key="arch_submit").click().run()
+    assert_no_exception(at)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_renders_in_both_languages_with_the_seed_network(language):
+    at = open_architecture(language)
+    assert_no_exception(at)
+    assert at.title[0].value == translate("nav.architecture", language)
+    assert total_params(at, language) == "242,062"
+    table = at.dataframe[0].value
+    assert list(table.columns) == [
+        translate(f"arch.col_{name}", language)
+        for name in ("layer", "type", "shape", "params", "formula")
+    ]
+    assert table[translate("arch.col_params", language)].sum() == 242_062
+    assert at.get_by_key("arch_form")
+    for key in (*FORM_KEYS, "arch_submit", "arch_reset", "arch_digit", "arch_model"):
+        assert at.get_by_key(key), key
+    assert at.get_by_key("arch_flow_chart")
+    assert not at.error
+
+
+def test_chinese_title_and_headers():
+    at = open_architecture("zh")
+    assert at.title[0].value == "网络结构"
+    assert "参数" in at.dataframe[0].value.columns
+
+
+def test_submitting_the_form_changes_the_parameter_count():
+    at = open_architecture()
+    fill_form(
+        at,
+        arch_blocks=3,
+        arch_filters_3=24,
+        arch_kernel=3,
+        arch_pooling="average",
+        arch_activation="tanh",
+        arch_dense=64,
+        arch_conv_dropout=0.1,
+    )
+    expected = cnn.ModelConfig(
+        filters=(16, 36, 24),
+        kernel_size=3,
+        pooling="average",
+        activation="tanh",
+        dense_units=64,
+        conv_dropout=0.1,
+    )
+    assert at.session_state["model_config"] == expected
+    assert total_params(at) == f"{cnn.count_params(expected):,}"
+    assert total_params(at) != "242,062"
+    assert not at.error
+
+
+def test_an_impossible_network_shows_an_error_and_keeps_the_old_one():
+    at = open_architecture()
+    fill_form(at, arch_filters_1=8)
+    kept = at.session_state["model_config"]
+    assert kept == cnn.ModelConfig(filters=(8, 36))
+    # valid padding with 9x9 kernels shrinks 28 -> 20 -> 10 -> 2 -> 1: no room for block 3.
+    fill_form(at, arch_blocks=3, arch_kernel=9, arch_padding="valid")
+    assert at.error
+    assert "shrinks the 28x28 image to nothing" in at.error[0].value
+    assert at.session_state["model_config"] == kept
+    assert total_params(at) == f"{cnn.count_params(kept):,}"
+    # The error stays while the user looks around, and goes once a network is applied.
+    at.slider(key="arch_row").set_value(3).run()
+    assert at.error
+    fill_form(at, arch_blocks=2)
+    assert not at.error
+
+
+def test_reset_restores_the_seed_network():
+    at = open_architecture()
+    fill_form(at, arch_kernel=3, arch_dense=32)
+    assert total_params(at) != "242,062"
+    at.button(key="arch_reset").click().run()
+    assert_no_exception(at)
+    assert at.session_state["model_config"] == cnn.ModelConfig()
+    assert total_params(at) == "242,062"
+    assert at.slider(key="arch_kernel").value == 5
+    assert at.number_input(key="arch_dense").value == 128
+
+
+def test_the_applied_network_survives_a_page_switch():
+    at = open_architecture()
+    fill_form(at, arch_kernel=3, arch_padding="valid")
+    at.switch_page("pages/dataset.py").run()
+    at.switch_page(PAGE).run()
+    assert_no_exception(at)
+    assert at.slider(key="arch_kernel").value == 3
+    assert at.get_by_key("arch_padding").value == "valid"
+    config = cnn.ModelConfig(kernel_size=3, padding="valid")
+    assert total_params(at) == f"{cnn.count_params(config):,}"
+
+
+@pytest.mark.parametrize("padding", ["same", "valid"])
+def test_window_products_add_up_to_the_feature_map(padding):
+    data = cnn.load_sample()
+    at = open_architecture()
+    if padding == "valid":
+        fill_form(at, arch_padding="valid")
+    at.number_input(key="arch_digit").set_value(3).run()
+    at.selectbox(key="arch_kernel_choice").set_value("horizontal_edge").run()
+    at.slider(key="arch_row").set_value(9).run()
+    at.slider(key="arch_column").set_value(11).run()
+    assert_no_exception(at)
+    digit = cnn.to_4d_float(data.x_train[3])[0, ..., 0]
+    expected = convolve2d(digit, EXAMPLE_KERNELS["horizontal_edge"], padding=padding)[9, 11]
+    label = translate("arch.output_value", row=9, column=11)
+    shown = next(m.value for m in at.metric if m.label == label)
+    assert shown == f"{expected:.3f}"
+    total = re.search(r"\*\*(-?[\d.]+)\*\*", " ".join(m.value for m in at.markdown)).group(1)
+    assert total == shown
+
+
+def test_the_explainer_starts_on_the_digit_chosen_on_the_dataset_page():
+    at = open_architecture(dataset_digit=42)
+    assert at.number_input(key="arch_digit").value == 42
+
+
+@pytest.mark.skipif(not DEFAULT_MODEL_PATH.is_file(), reason="no shipped model")
+def test_looking_inside_the_shipped_model():
+    at = open_architecture()
+    at.toggle(key="arch_model").set_value(True).run()
+    assert_no_exception(at)
+    assert at.get_by_key("arch_filters_chart")
+    for layer in ("conv_1", "pool_1", "conv_2", "pool_2"):
+        assert at.get_by_key(f"arch_maps_{layer}")
+    options = at.selectbox(key="arch_kernel_choice").options
+    assert len(options) == len(EXAMPLE_KERNELS) + 16
+    assert options[len(EXAMPLE_KERNELS)] == translate(
+        "arch.kernel_learned", number=1, layer="conv_1"
+    )
+    at.selectbox(key="arch_kernel_choice").set_value("learned_0").run()
+    assert_no_exception(at)
+    assert at.session_state["arch_kernel_name"] == "learned_0"
+    # Turning the model off again falls back to a hand-written filter.
+    at.toggle(key="arch_model").set_value(False).run()
+    assert_no_exception(at)
+    assert at.session_state["arch_kernel_name"] == "vertical_edge"
+    assert np.isfinite(float(at.metric[-1].value))

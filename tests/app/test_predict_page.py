@@ -1,0 +1,104 @@
+"""AppTest of the Predict page: canvas prompt, model choice, uploads, a random test digit.
+
+AppTest renders the drawing canvas but returns no drawing (`image_data` is None), so what a
+drawing produces is checked in the browser tests; here the same display is reached through
+the random test digit.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import assert_no_exception, open_page
+
+import cnn
+from ui.i18n import translate
+
+PAGE = "pages/predict.py"
+
+
+@pytest.fixture(scope="module")
+def small_model():
+    """A small CNN trained for one epoch on the offline sample (about 2 s)."""
+    model = cnn.build_model(cnn.ModelConfig(filters=(4,), dense_units=16), seed=0)
+    cnn.train(model, cnn.load_mnist(download=False), epochs=1, seed=0)
+    return model
+
+
+def session_state(model) -> dict:
+    return {
+        "trained": {"model": model, "history": cnn.empty_history(), "status": "done", "epochs": 1},
+        "model_source": "session",
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_renders_in_both_languages_with_a_draw_prompt(language):
+    at = open_page(PAGE, language)
+    assert_no_exception(at)
+    assert at.title[0].value == translate("nav.predict", language)
+    assert at.button(key="predict_clear")
+    assert at.button(key="predict_random")
+    assert at.radio(key="predict_model_source")
+    at.file_uploader(key="predict_upload")
+    # The canvas returns nothing in AppTest: a prompt to draw, never a prediction.
+    assert at.info[0].value == translate("predict.draw_prompt", language)
+    assert not at.metric
+
+
+def test_a_model_trained_in_the_session_is_offered(small_model):
+    at = open_page(PAGE, **session_state(small_model))
+    assert_no_exception(at)
+    radio = at.radio(key="predict_model_source")
+    assert translate("model.session") in radio.options
+    assert radio.value == "session"
+
+
+def test_random_test_digit_gets_a_prediction(small_model):
+    at = open_page(PAGE, **session_state(small_model))
+    at.button(key="predict_random").click().run()
+    assert_no_exception(at)
+    assert at.metric[0].label == "Prediction"
+    assert at.metric[0].value in {str(digit) for digit in range(10)}
+    assert len(at.success) + len(at.error) == 1
+    assert len(at.get("plotly_chart")) == 3  # probabilities, model input, saliency
+
+
+def test_clear_gives_a_fresh_canvas():
+    at = open_page(PAGE)
+    at.button(key="predict_clear").click().run()
+    assert_no_exception(at)
+    assert at.session_state["predict_canvas_version"] == 1
+    assert at.info[0].value == translate("predict.draw_prompt")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("notes.txt", b"hello", "not a .keras model"),
+        ("model.h5", b"\x89HDF\r\n\x1a\n" + b"\0" * 64, "HDF5"),
+        ("fake.keras", b"not a zip", "zip archive"),
+    ],
+)
+def test_an_upload_that_is_not_a_model_is_refused(small_model, name, content, expected):
+    at = open_page(PAGE, **session_state(small_model))
+    at.file_uploader(key="predict_upload").upload(name, content).run()
+    assert_no_exception(at)
+    assert len(at.error) == 1
+    assert name in at.error[0].value and expected in at.error[0].value
+    # The previous model stays in use.
+    assert at.session_state["model_source"] == "session"
+    assert "uploaded" not in at.session_state
+
+
+def test_an_uploaded_model_is_used(small_model):
+    at = open_page(PAGE)
+    content = cnn.save_model_bytes(small_model)
+    at.file_uploader(key="predict_upload").upload("mine.keras", content).run()
+    assert_no_exception(at)
+    assert not at.error
+    assert at.session_state["uploaded"]["name"] == "mine.keras"
+    assert at.session_state["model_source"] == "uploaded"
+    assert at.radio(key="predict_model_source").value == "uploaded"
+    at.button(key="predict_random").click().run()
+    assert_no_exception(at)
+    assert at.metric[0].label == "Prediction"

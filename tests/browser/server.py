@@ -1,0 +1,304 @@
+"""Start the app and a headless Chromium for the browser tests and the screenshot script.
+
+Shared by `tests/browser/conftest.py` and `scripts/make_screenshots.py`, so both see the app
+the same way: `streamlit run app.py` on a free port of 127.0.0.1, offline (no `MNIST_PATH`,
+an empty Keras cache: the 5,000-digit sample), driven by Debian's Chromium through the
+`playwright` package (playwright's own browser download does not work everywhere).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # ui.i18n, for the texts the tests look for
+    sys.path.insert(0, str(ROOT))
+ARTIFACTS = ROOT / "test-artifacts"
+SCREENSHOTS = ARTIFACTS / "screenshots"
+INSTALL_HINT = "install Debian's Chromium: sudo apt-get install chromium"
+
+# Quiet and offline: no GPU, no background requests, no updates, no first-run UI.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+
+# Generous: a cold 2-core runner imports TensorFlow in ~5 s, traces the first prediction and
+# trains for tens of seconds.
+SERVER_START_TIMEOUT_S = 90
+RUN_TIMEOUT_MS = 90_000
+VIEWPORT = {"width": 1400, "height": 1000}
+
+# The app's pages: (URL path, name, translation key of the h1 title, of the navigation link).
+PAGES = [
+    ("", "home", "app.title", "nav.home"),
+    ("dataset", "dataset", "nav.dataset", "nav.dataset"),
+    ("architecture", "architecture", "nav.architecture", "nav.architecture"),
+    ("training", "training", "nav.training", "nav.training"),
+    ("predict", "predict", "nav.predict", "nav.predict"),
+]
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium (or `$CHROMIUM`), or None when it is not installed."""
+    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class StreamlitServer:
+    """`streamlit run app.py` in a child process, offline, on a free port.
+
+    Use as a context manager, or call `start()` and `stop()`.
+    """
+
+    def __init__(self, log_path: Path | None = None, python: str = sys.executable):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.python = python
+        self.log_path = log_path or ARTIFACTS / "streamlit.log"
+        self.process: subprocess.Popen | None = None
+        self._keras_home: tempfile.TemporaryDirectory | None = None
+        self._log = None
+
+    def start(self, timeout_s: float = SERVER_START_TIMEOUT_S) -> StreamlitServer:
+        self._keras_home = tempfile.TemporaryDirectory(prefix="cnn_lab_keras_home_")
+        env = {key: value for key, value in os.environ.items() if key != "MNIST_PATH"}
+        env["KERAS_HOME"] = self._keras_home.name  # empty: the app falls back to the sample
+        env["PYTHONUNBUFFERED"] = "1"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "w", encoding="utf-8")  # noqa: SIM115 (closed in stop)
+        command = [
+            self.python,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(self.port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ]
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            self._wait_healthy(timeout_s)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_healthy(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        health = f"{self.url}/_stcore/health"
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"streamlit exited with code {self.process.returncode} before it was "
+                    f"healthy:\n{self.log_tail()}"
+                )
+            try:
+                with urllib.request.urlopen(health, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(
+            f"streamlit was not healthy at {health} within {timeout_s:.0f} s:\n{self.log_tail()}"
+        )
+
+    def log_tail(self, lines: int = 40) -> str:
+        if self._log is not None:
+            self._log.flush()
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        if self._keras_home is not None:
+            self._keras_home.cleanup()
+            self._keras_home = None
+
+    def __enter__(self) -> StreamlitServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def launch_chromium(playwright, executable: str | None = None):
+    """Debian's Chromium, headless and quiet. Each launch gets a fresh temporary profile
+    (playwright's user-data dir, deleted on close)."""
+    executable = executable or chromium_path()
+    if executable is None:
+        raise FileNotFoundError(INSTALL_HINT)
+    return playwright.chromium.launch(
+        executable_path=executable, headless=True, args=CHROMIUM_FLAGS
+    )
+
+
+def new_page(browser):
+    """A page in a fresh context (its own cookies and Streamlit session), English locale."""
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US", timezone_id="UTC")
+    context.set_default_timeout(RUN_TIMEOUT_MS)
+    return context.new_page()
+
+
+@contextmanager
+def app_and_browser(log_path: Path | None = None):
+    """The server and a browser, both stopped on exit: `with app_and_browser() as (server,
+    browser):`."""
+    from playwright.sync_api import sync_playwright
+
+    with StreamlitServer(log_path) as server, sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            yield server, browser
+        finally:
+            browser.close()
+
+
+# --- driving Streamlit ------------------------------------------------------------------------
+
+APP = "[data-testid='stApp']"
+STATUS = "[data-testid='stStatusWidget']"
+EXCEPTION = "[data-testid='stException']"
+MAIN = "[data-testid='stMain']"
+SIDEBAR = "[data-testid='stSidebar']"
+
+_IDLE_JS = """() => {
+    const app = document.querySelector("[data-testid='stApp']");
+    return app !== null
+        && app.getAttribute("data-test-connection-state") === "CONNECTED"
+        && app.getAttribute("data-test-script-state") === "notRunning";
+}"""
+
+
+def wait_for_idle(page, timeout_ms: int = RUN_TIMEOUT_MS, settle_ms: int = 300) -> None:
+    """Wait until Streamlit is connected and has finished its script run.
+
+    A rerun a click asks for can take a moment to start, so the script state must read
+    "notRunning" twice `settle_ms` apart, with the status widget ("Running...") hidden.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        remaining = max(1, int((deadline - time.monotonic()) * 1000))
+        page.wait_for_function(_IDLE_JS, timeout=remaining)
+        page.locator(STATUS).wait_for(state="hidden", timeout=remaining)
+        page.wait_for_timeout(settle_ms)
+        if page.evaluate(_IDLE_JS) and page.locator(STATUS).count() == 0:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"Streamlit still running after {timeout_ms} ms")
+
+
+def open_app(page, base_url: str, url_path: str = "", timeout_ms: int = RUN_TIMEOUT_MS):
+    """Load a page of the app by URL (a new Streamlit session) and wait for its first run."""
+    page.goto(f"{base_url}/{url_path}", wait_until="domcontentloaded", timeout=timeout_ms)
+    page.locator(f"{MAIN} h1").first.wait_for(state="visible", timeout=timeout_ms)
+    wait_for_idle(page, timeout_ms)
+
+
+def exceptions(page) -> list[str]:
+    """The text of every Streamlit exception box on the page."""
+    return [text.strip() for text in page.locator(EXCEPTION).all_inner_texts()]
+
+
+def screenshot(page, name: str, folder: Path = SCREENSHOTS, full_page: bool = True) -> Path:
+    """Save a PNG of the page as `folder/name.png`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def assert_no_exception(page) -> None:
+    """Fail with their text if Streamlit shows an exception box."""
+    found = exceptions(page)
+    assert not found, f"Streamlit exception on the page: {found}"
+
+
+def text(key: str, language: str = "en", **values) -> str:
+    """The app's text for `key` (ui/i18n.py), so the tests follow the translation table."""
+    from ui.i18n import translate
+
+    return translate(key, language, **values)
+
+
+def heading(page):
+    """The page's title (the first h1 of the main area)."""
+    return page.locator(f"{MAIN} h1").first
+
+
+def nav_link(page, title: str):
+    """The sidebar navigation link whose label is exactly `title`."""
+    return page.locator(f"{SIDEBAR} [data-testid='stSidebarNav']").get_by_text(title, exact=True)
+
+
+def go_to(page, nav_title: str, title: str, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
+    """Click a sidebar navigation link (same session) and wait for the page titled `title`."""
+    nav_link(page, nav_title).click()
+    page.locator(f"{MAIN} h1", has_text=title).first.wait_for(state="visible", timeout=timeout_ms)
+    wait_for_idle(page, timeout_ms)
+
+
+def choose_language(page, language: str, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
+    """Pick a language ("en" or "zh") in the sidebar's selectbox and wait for the rerun."""
+    from ui.i18n import LANGUAGES
+
+    page.locator(SIDEBAR).get_by_role("combobox", name=text("sidebar.language")).click()
+    page.get_by_role("option", name=LANGUAGES[language], exact=True).click()
+    title = text("nav.home", language)
+    nav_link(page, title).wait_for(state="visible", timeout=timeout_ms)
+    wait_for_idle(page, timeout_ms)

@@ -1,0 +1,61 @@
+"""Every page loads in a real browser without a Streamlit exception, in English and 简体中文."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from .server import (
+    PAGES,
+    SIDEBAR,
+    assert_no_exception,
+    choose_language,
+    go_to,
+    heading,
+    nav_link,
+    open_app,
+    screenshot,
+    text,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+ERROR_ALERT = "[data-testid='stAlertContentError']"
+
+
+@pytest.mark.parametrize(
+    ("url_path", "name", "title_key", "nav_key"), PAGES, ids=[page[1] for page in PAGES]
+)
+def test_page_loads_without_exception(visit, url_path, name, title_key, nav_key):
+    page = visit(url_path, f"{name}_en")
+    expect(heading(page)).to_contain_text(text(title_key))
+    for _, _, _, key in PAGES:
+        expect(nav_link(page, text(key))).to_be_visible()
+    # The sidebar is drawn: language, data in use, model in use.
+    expect(page.locator(SIDEBAR)).to_contain_text(text("sidebar.model"))
+    # A fresh clone, offline: no page opens on an error.
+    assert page.locator(ERROR_ALERT).all_inner_texts() == []
+
+
+def test_chinese_titles_on_every_page(page, app_server):
+    open_app(page, app_server.url)
+    choose_language(page, "zh")
+    expect(heading(page)).to_contain_text(text("app.title", "zh"))
+    for _, _, _, nav_key in PAGES:
+        expect(nav_link(page, text(nav_key, "zh"))).to_be_visible()
+    expect(page.locator(SIDEBAR)).to_contain_text(text("sidebar.model", "zh"))
+
+    # Visit every page through the navigation (same session, so the language stays).
+    for _, name, title_key, nav_key in PAGES[1:] + PAGES[:1]:
+        title = text(title_key, "zh")
+        go_to(page, text(nav_key, "zh"), title)
+        expect(heading(page)).to_contain_text(title)
+        expect(nav_link(page, text(nav_key, "zh"))).to_be_visible()
+        # Nothing of the English frame is left.
+        expect(page.locator(SIDEBAR)).not_to_contain_text(text("sidebar.model", "en"))
+        screenshot(page, f"{name}_zh")
+        assert_no_exception(page)
+
+    # And back to English.
+    choose_language(page, "en")
+    expect(heading(page)).to_contain_text(text("app.title", "en"))

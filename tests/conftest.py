@@ -1,0 +1,79 @@
+"""Shared fixtures for the `cnn` unit tests: offline, small and fast.
+
+Every test runs with no `MNIST_PATH` and an empty Keras cache, so nothing is ever
+downloaded and full MNIST is never needed: the data is the 5,000-digit offline sample.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `pytest` (not only `python -m pytest`) finds the package
+    sys.path.insert(0, str(ROOT))
+
+import cnn  # noqa: E402
+from cnn.config import ModelConfig  # noqa: E402
+
+# A small network: trains in a second on a few hundred digits, same layer structure.
+SMALL_CONFIG = ModelConfig(filters=(4, 8), dense_units=16)
+
+
+@pytest.fixture(autouse=True)
+def offline_environment(monkeypatch, tmp_path_factory):
+    """No MNIST_PATH, and KERAS_HOME pointing at an empty folder: no test downloads MNIST
+    or reads a copy the machine happens to have."""
+    monkeypatch.delenv("MNIST_PATH", raising=False)
+    keras_home = tmp_path_factory.mktemp("keras_home")
+    monkeypatch.setenv("KERAS_HOME", str(keras_home))
+    return keras_home
+
+
+@pytest.fixture(scope="session")
+def sample() -> cnn.Dataset:
+    """The offline sample (4,000 train / 1,000 test real MNIST digits)."""
+    return cnn.load_sample()
+
+
+@pytest.fixture(scope="session")
+def tiny_data(sample) -> cnn.Dataset:
+    """600 training and 200 test digits: enough for a model to learn something in seconds."""
+    return sample.subset(600, 200, seed=0)
+
+
+@pytest.fixture(scope="session")
+def write_mnist_npz(sample):
+    """A function that saves the first `train` / `test` sample digits as an .npz in Keras'
+    layout at `path` (extra keyword arrays replace or add entries) and returns the path."""
+
+    def write(path: Path, train: int = 50, test: int = 20, **arrays) -> Path:
+        content = {
+            "x_train": sample.x_train[:train],
+            "y_train": sample.y_train[:train],
+            "x_test": sample.x_test[:test],
+            "y_test": sample.y_test[:test],
+        }
+        content.update(arrays)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as file:  # np.savez(str) would add ".npz" to other names
+            np.savez(file, **content)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def default_model():
+    """The shipped model, or a skip that says why it is missing."""
+    from cnn.model_io import DEFAULT_MODEL_PATH
+
+    if not DEFAULT_MODEL_PATH.is_file():
+        pytest.skip(
+            f"The shipped model {DEFAULT_MODEL_PATH} is missing; train it with "
+            "`python -m cnn train --out models/mnist_cnn.keras`."
+        )
+    return cnn.load_default_model()

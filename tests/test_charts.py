@@ -1,0 +1,180 @@
+"""Chart builders: each returns a Plotly figure whose data are the input."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from cnn import charts
+from cnn.config import ModelConfig
+from cnn.layer_table import layer_specs
+
+HISTORY = {
+    "loss": [0.5, 0.3, 0.2],
+    "accuracy": [0.85, 0.91, 0.94],
+    "val_loss": [0.4, 0.35, 0.33],
+    "val_accuracy": [0.88, 0.9, 0.92],
+    "epoch_seconds": [1.0, 1.1, 1.2],
+}
+
+
+def traces_by(figure: go.Figure, name: str, axis: str) -> list:
+    return [t for t in figure.data if t.name == name and t.xaxis == axis]
+
+
+def test_training_history_figure():
+    figure = charts.training_history_figure(HISTORY)
+    assert isinstance(figure, go.Figure)
+    assert [trace.name for trace in figure.data] == ["train", "validation"] * 2
+    # Accuracy on the left (x), loss on the right (x2).
+    (train_accuracy,) = traces_by(figure, "train", "x")
+    (validation_accuracy,) = traces_by(figure, "validation", "x")
+    (train_loss,) = traces_by(figure, "train", "x2")
+    (validation_loss,) = traces_by(figure, "validation", "x2")
+    assert list(train_accuracy.y) == HISTORY["accuracy"]
+    assert list(validation_accuracy.y) == HISTORY["val_accuracy"]
+    assert list(train_loss.y) == HISTORY["loss"]
+    assert list(validation_loss.y) == HISTORY["val_loss"]
+    assert list(train_loss.x) == [1, 2, 3]
+    titles = [annotation.text for annotation in figure.layout.annotations]
+    assert titles == ["Accuracy", "Loss"]
+
+
+def test_training_history_figure_translated_and_compared():
+    other = {key: [v * 0.9 for v in values] for key, values in HISTORY.items()}
+    figure = charts.training_history_figure(
+        {"CNN": HISTORY, "MLP": other},
+        accuracy_title="Genauigkeit",
+        loss_title="Verlust",
+        train_label="Training",
+        validation_label="Validierung",
+    )
+    assert len(figure.data) == 8
+    names = {trace.name for trace in figure.data}
+    assert names == {"CNN: Training", "CNN: Validierung", "MLP: Training", "MLP: Validierung"}
+    (mlp_loss,) = traces_by(figure, "MLP: Training", "x2")
+    assert list(mlp_loss.y) == other["loss"]
+    dashes = {trace.name.split(":")[0]: trace.line.dash for trace in figure.data}
+    assert dashes["CNN"] != dashes["MLP"]
+    assert [a.text for a in figure.layout.annotations] == ["Genauigkeit", "Verlust"]
+
+
+def test_training_history_figure_without_validation():
+    history = {"loss": [0.5], "accuracy": [0.8], "val_loss": [], "val_accuracy": []}
+    figure = charts.training_history_figure(history)
+    assert [trace.name for trace in figure.data] == ["train", "train"]
+
+
+def test_probability_figure():
+    probabilities = np.array([0.01, 0.02, 0.05, 0.6, 0.1, 0.02, 0.05, 0.05, 0.05, 0.05])
+    figure = charts.probability_figure(probabilities.reshape(1, 10))
+    (bars,) = figure.data
+    np.testing.assert_allclose(bars.y, probabilities)
+    assert list(bars.x) == [str(d) for d in range(10)]
+    colours = list(bars.marker.color)
+    assert len(set(colours)) == 2
+    assert colours.count(colours[3]) == 1  # the predicted digit stands out
+    assert bars.text[3] == "60%"
+
+
+def test_confusion_matrix_figure():
+    rng = np.random.default_rng(0)
+    matrix = rng.integers(0, 50, size=(10, 10))
+    figure = charts.confusion_matrix_figure(matrix, x_title="predicted", y_title="true")
+    (heatmap,) = figure.data
+    np.testing.assert_array_equal(np.asarray(heatmap.text), matrix)
+    np.testing.assert_allclose(np.asarray(heatmap.z), np.log10(matrix + 1))
+    assert figure.layout.xaxis.title.text == "predicted"
+    assert figure.layout.yaxis.title.text == "true"
+
+
+def test_digit_grid_figure(sample):
+    images = sample.x_test[:12]
+    titles = [f"#{i}" for i in range(12)]
+    figure = charts.digit_grid_figure(images, titles, columns=5)
+    assert len(figure.data) == 12
+    for trace, image in zip(figure.data, images, strict=True):
+        np.testing.assert_array_equal(np.asarray(trace.z), image)
+    assert [a.text for a in figure.layout.annotations] == titles
+    # 12 images in 5 columns: 3 rows, the 11th image starts row 3.
+    assert figure.data[10].yaxis == "y11"
+    four_d = charts.digit_grid_figure(images[:2, ..., None])
+    np.testing.assert_array_equal(np.asarray(four_d.data[1].z), images[1])
+
+
+def test_image_heatmap_figure(sample):
+    image = sample.x_test[0]
+    figure = charts.image_heatmap_figure(image)
+    (heatmap,) = figure.data
+    np.testing.assert_array_equal(np.asarray(heatmap.z), image)
+    assert heatmap.texttemplate == "%{text:.0f}"
+    plain = charts.image_heatmap_figure(image[..., None] / 255.0, show_values=False)
+    np.testing.assert_allclose(np.asarray(plain.data[0].z), image / 255.0)
+    assert plain.data[0].texttemplate is None
+
+
+def test_class_distribution_figure():
+    train = np.array([0, 1, 1, 2, 2, 2, 9])
+    test = np.array([3, 3, 9])
+    figure = charts.class_distribution_figure(train, test, train_label="Train", test_label="Test")
+    assert [trace.name for trace in figure.data] == ["Train", "Test"]
+    assert list(figure.data[0].y) == [1, 2, 3, 0, 0, 0, 0, 0, 0, 1]
+    assert list(figure.data[1].y) == [0, 0, 0, 2, 0, 0, 0, 0, 0, 1]
+
+
+def test_pixel_histogram_figure():
+    images = np.zeros((2, 28, 28), np.uint8)
+    images[0, :3, :3] = 255
+    images[1, 0, 0] = 128
+    figure = charts.pixel_histogram_figure(images)
+    (bars,) = figure.data
+    counts = np.asarray(bars.y)
+    assert len(counts) == 256
+    assert counts.sum() == 2 * 28 * 28
+    assert counts[255] == 9 and counts[128] == 1 and counts[0] == 2 * 784 - 10
+
+
+@pytest.mark.parametrize(
+    "config",
+    [None, ModelConfig(filters=(8, 16, 32), kernel_size=3), ModelConfig(filters=(4,))],
+)
+def test_shape_flow_figure_has_one_box_per_layer(config):
+    figure = charts.shape_flow_figure(config)
+    specs = layer_specs(config)
+    boxes = [shape for shape in figure.layout.shapes if shape.type == "rect"]
+    assert len(boxes) == len(specs)
+    labels = [annotation.text for annotation in figure.layout.annotations if annotation.text]
+    for spec in specs:
+        assert "×".join(str(s) for s in spec.output_shape) in labels
+    hover = [trace.hovertext for trace in figure.data]
+    assert len(hover) == len(specs)
+    assert all(spec.name in text for spec, text in zip(specs, hover, strict=True))
+
+
+def test_activation_curves_figure():
+    figure = charts.activation_curves_figure()
+    curves = {trace.name: trace for trace in figure.data}
+    assert set(curves) == {"relu", "sigmoid", "tanh"}
+    x = np.asarray(curves["relu"].x)
+    np.testing.assert_allclose(curves["relu"].y, np.where(x > 0, x, 0))
+    np.testing.assert_allclose(curves["sigmoid"].y, 1 / (1 + np.exp(-x)), rtol=1e-6)
+    np.testing.assert_allclose(curves["tanh"].y, np.tanh(x), rtol=1e-6)
+
+
+def test_feature_maps_figure():
+    maps = np.random.default_rng(0).random((14, 14, 20))
+    figure = charts.feature_maps_figure(maps, max_maps=16)
+    assert len(figure.data) == 16
+    np.testing.assert_allclose(np.asarray(figure.data[5].z), maps[..., 5])
+    assert figure.layout.annotations[5].text == "#6"
+
+
+def test_filters_figure():
+    kernel = np.random.default_rng(0).normal(size=(5, 5, 3, 6))
+    figure = charts.filters_figure(kernel)
+    assert len(figure.data) == 6
+    np.testing.assert_allclose(np.asarray(figure.data[2].z), kernel[:, :, 0, 2])
+    limit = np.abs(kernel[:, :, 0, :]).max()
+    assert figure.data[0].zmin == pytest.approx(-limit)
+    assert figure.data[0].zmax == pytest.approx(limit)

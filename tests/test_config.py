@@ -1,0 +1,121 @@
+"""ModelConfig and the training presets: the seed's defaults and validation of every field."""
+
+from __future__ import annotations
+
+import pytest
+
+import cnn
+from cnn.config import PRESETS, ModelConfig, TrainingRecipe
+
+
+def test_defaults_are_the_seed_model():
+    config = ModelConfig()
+    assert config.filters == (16, 36)
+    assert config.num_blocks == 2
+    assert config.kernel_size == 5
+    assert config.padding == "same"
+    assert config.pooling == "max"
+    assert config.activation == "relu"
+    assert config.conv_dropout == 0.25
+    assert config.dense_dropout == 0.5
+    assert config.dense_units == 128
+    assert config.optimizer == "adam"
+    assert config.learning_rate == 0.001
+    assert config.mixed_precision is False
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "named"),
+    [
+        ("filters", (), "filters"),
+        ("filters", (8, 8, 8, 8), "filters"),
+        ("filters", "16", "filters"),
+        ("filters", (0,), "filters[0]"),
+        ("filters", (16, 300), "filters[1]"),
+        ("filters", (16, 2.5), "filters[1]"),
+        ("filters", (True,), "filters[0]"),
+        ("kernel_size", 0, "kernel_size"),
+        ("kernel_size", 10, "kernel_size"),
+        ("kernel_size", 3.0, "kernel_size"),
+        ("kernel_size", True, "kernel_size"),
+        ("padding", "full", "padding"),
+        ("pooling", "min", "pooling"),
+        ("activation", "softmax", "activation"),
+        ("conv_dropout", 1.0, "conv_dropout"),
+        ("conv_dropout", -0.1, "conv_dropout"),
+        ("conv_dropout", "0.25", "conv_dropout"),
+        ("dense_units", 0, "dense_units"),
+        ("dense_units", 4096, "dense_units"),
+        ("dense_dropout", 1, "dense_dropout"),
+        ("dense_dropout", True, "dense_dropout"),
+        ("optimizer", "adagrad", "optimizer"),
+        ("learning_rate", 0, "learning_rate"),
+        ("learning_rate", 2.0, "learning_rate"),
+        ("learning_rate", "0.001", "learning_rate"),
+        ("mixed_precision", "yes", "mixed_precision"),
+        ("mixed_precision", 1, "mixed_precision"),
+    ],
+)
+def test_invalid_field_raises_value_error_naming_field_and_value(field, value, named):
+    with pytest.raises(ValueError) as error:
+        ModelConfig(**{field: value})
+    message = str(error.value)
+    assert f"ModelConfig.{named} =" in message
+    shown = value[int(named[-2])] if named.endswith("]") else value
+    assert repr(shown) in message
+    assert "expected" in message
+
+
+def test_config_that_shrinks_the_image_to_nothing_raises():
+    # 28 -> conv 9x9 valid 20 -> pool 10 -> conv 2 -> pool 1 -> conv: nothing left.
+    with pytest.raises(ValueError, match="shrinks the 28x28 image to nothing at block 3"):
+        ModelConfig(filters=(8, 8, 8), kernel_size=9, padding="valid")
+
+
+def test_same_blocks_with_same_padding_are_fine():
+    assert ModelConfig(filters=(8, 8, 8), kernel_size=9, padding="same").num_blocks == 3
+
+
+def test_list_filters_become_a_hashable_tuple():
+    config = ModelConfig(filters=[8, 16])
+    assert config.filters == (8, 16)
+    assert hash(config) == hash(ModelConfig(filters=(8, 16)))
+
+
+def test_to_dict_from_dict_round_trip():
+    config = ModelConfig(filters=(8,), pooling="average", learning_rate=0.01)
+    data = config.to_dict()
+    assert data["filters"] == [8]
+    assert ModelConfig.from_dict(data) == config
+
+
+def test_from_dict_rejects_unknown_fields():
+    with pytest.raises(ValueError, match="nonsense"):
+        ModelConfig.from_dict({"nonsense": 1})
+
+
+def test_with_changes_validates_again():
+    config = ModelConfig()
+    assert config.with_changes(kernel_size=3).kernel_size == 3
+    assert config.kernel_size == 5
+    with pytest.raises(ValueError, match="kernel_size"):
+        config.with_changes(kernel_size=11)
+
+
+def test_presets():
+    assert PRESETS["seed"] == TrainingRecipe()
+    seed = PRESETS["seed"]
+    assert (seed.epochs, seed.batch_size, seed.validation_split) == (10, 200, 0.2)
+    assert seed.schedule == "constant"
+    assert seed.model == ModelConfig()
+    quick = PRESETS["quick"]
+    assert quick.schedule == "cosine"
+    # The quick preset trains the same network.
+    assert quick.model.with_changes(learning_rate=0.001) == ModelConfig()
+
+
+def test_package_exports_and_lazy_names():
+    assert cnn.ModelConfig is ModelConfig
+    assert "build_model" in dir(cnn)
+    with pytest.raises(AttributeError, match="no_such_name"):
+        cnn.no_such_name  # noqa: B018

@@ -1,0 +1,201 @@
+"""Training: the history, the progress hook, stopping, resuming, seeds and schedules.
+
+600 training digits with batches of 100 and a 20 % validation split: 480 to train on,
+so 5 batches per epoch (the last one of 80).
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+import pytest
+
+import cnn
+from cnn.config import ModelConfig
+from cnn.training import HISTORY_KEYS, TrainingProgress, empty_history, train
+
+SMALL = ModelConfig(filters=(4, 8), dense_units=16, learning_rate=0.01)
+BATCHES_PER_EPOCH = 5
+
+
+def test_empty_history():
+    assert empty_history() == {
+        "loss": [],
+        "accuracy": [],
+        "val_loss": [],
+        "val_accuracy": [],
+        "epoch_seconds": [],
+    }
+
+
+def test_history_has_one_value_per_epoch(tiny_data):
+    model = cnn.build_model(SMALL, seed=0)
+    history = train(model, tiny_data, epochs=2, batch_size=100, seed=0)
+    assert set(history) == {*HISTORY_KEYS, "epoch_seconds"}
+    for key, values in history.items():
+        assert len(values) == 2, key
+        assert all(isinstance(v, float) and math.isfinite(v) for v in values), key
+    assert all(0 <= v <= 1 for v in history["accuracy"] + history["val_accuracy"])
+    assert all(v > 0 for v in history["loss"] + history["epoch_seconds"])
+    # The optimizer took exactly 2 epochs of 5 steps.
+    assert int(model.optimizer.iterations) == 2 * BATCHES_PER_EPOCH
+
+
+def test_progress_is_reported_at_batch_intervals_and_epoch_ends(tiny_data):
+    # The history is live (later epochs are appended), so note what it held at each call.
+    calls: list[tuple[TrainingProgress, list[float]]] = []
+    model = cnn.build_model(SMALL, seed=0)
+    train(
+        model,
+        tiny_data,
+        epochs=2,
+        batch_size=100,
+        seed=0,
+        progress=lambda p: calls.append((p, list(p.history["loss"]))),
+        progress_every=2,
+    )
+    seen = [(p.epoch, p.batch, p.epoch_end) for p, _ in calls]
+    assert seen == [
+        (1, 2, False),
+        (1, 4, False),
+        (1, 5, True),
+        (2, 2, False),
+        (2, 4, False),
+        (2, 5, True),
+    ]
+    fractions = [p.fraction for p, _ in calls]
+    assert fractions == pytest.approx([0.2, 0.4, 0.5, 0.7, 0.9, 1.0])
+    for progress, losses in calls:
+        assert progress.epochs == 2
+        assert progress.batches_per_epoch == BATCHES_PER_EPOCH
+        assert progress.eta_seconds is not None and progress.eta_seconds >= 0
+        assert progress.seconds > 0
+        assert "loss" in progress.logs and "accuracy" in progress.logs
+        if progress.epoch_end:
+            assert "val_loss" in progress.logs and "val_accuracy" in progress.logs
+            # The history already holds the epoch that just ended.
+            assert len(losses) == progress.epoch
+            assert losses[-1] == pytest.approx(progress.logs["loss"])
+        else:
+            assert len(losses) == progress.epoch - 1
+    # Time passes, so the time still to go shrinks to nothing at the end.
+    assert calls[-1][0].eta_seconds == pytest.approx(0.0, abs=1e-9)
+    assert calls[-1][0].seconds >= calls[0][0].seconds
+
+
+def test_should_stop_ends_training_mid_epoch(tiny_data):
+    model = cnn.build_model(SMALL, seed=0)
+    before = [w.copy() for w in model.get_weights()]
+    checks = []
+
+    def should_stop() -> bool:
+        checks.append(1)
+        return len(checks) >= 3
+
+    history = train(model, tiny_data, epochs=3, batch_size=100, seed=0, should_stop=should_stop)
+    assert len(checks) == 3  # checked after every batch, and no batch after the stop
+    assert int(model.optimizer.iterations) == 3
+    assert len(history["loss"]) == 1  # the epoch ended early still counts
+    after = model.get_weights()
+    assert any(not np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+
+
+def test_resume_appends_to_the_history(tiny_data):
+    model = cnn.build_model(SMALL, seed=0)
+    first = train(model, tiny_data, epochs=1, batch_size=100, seed=0)
+    first_copy = {key: list(values) for key, values in first.items()}
+    epochs_seen = []
+    resumed = train(
+        model,
+        tiny_data,
+        epochs=3,
+        batch_size=100,
+        initial_epoch=len(first["loss"]),
+        history=first,
+        seed=0,
+        progress=lambda p: epochs_seen.append(p.epoch) if p.epoch_end else None,
+    )
+    assert epochs_seen == [2, 3]
+    assert first == first_copy  # the earlier history is not changed in place
+    for key in first:
+        assert len(resumed[key]) == 3
+        assert resumed[key][0] == first[key][0]
+    assert int(model.optimizer.iterations) == 3 * BATCHES_PER_EPOCH
+    # It kept learning from where it was rather than starting again.
+    assert resumed["loss"][2] < resumed["loss"][0]
+
+
+def test_same_seed_gives_the_same_history(tiny_data):
+    histories = []
+    for _ in range(2):
+        model = cnn.build_model(SMALL, seed=5)
+        histories.append(train(model, tiny_data, epochs=2, batch_size=100, seed=5))
+    for key in HISTORY_KEYS:
+        np.testing.assert_allclose(histories[0][key], histories[1][key], rtol=1e-3, atol=1e-4)
+    other = train(cnn.build_model(SMALL, seed=6), tiny_data, epochs=2, batch_size=100, seed=6)
+    assert not np.allclose(other["loss"], histories[0]["loss"], rtol=1e-3, atol=1e-4)
+
+
+def test_cosine_schedule_warms_up_and_decays(tiny_data):
+    model = cnn.build_model(SMALL, seed=0)
+    history = train(
+        model,
+        tiny_data,
+        epochs=2,
+        batch_size=100,
+        seed=0,
+        schedule="cosine",
+        warmup_fraction=0.2,
+    )
+    assert len(history["loss"]) == 2
+    optimizer = model.optimizer
+    assert isinstance(optimizer._learning_rate, keras.optimizers.schedules.CosineDecay)
+    schedule = optimizer._learning_rate
+    steps = 2 * BATCHES_PER_EPOCH
+    rate = [float(schedule(step)) for step in range(steps + 1)]
+    peak = SMALL.learning_rate
+    assert rate[0] == pytest.approx(peak / 100)  # warm-up starts low
+    assert max(rate) == pytest.approx(peak)  # reaches the configured rate
+    assert rate[steps] == pytest.approx(0.0, abs=1e-9)  # and decays to nothing
+    assert float(optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_validation_split_zero_has_no_validation(tiny_data):
+    model = cnn.build_model(SMALL, seed=0)
+    history = train(model, tiny_data, epochs=1, batch_size=200, validation_split=0.0)
+    assert math.isnan(history["val_loss"][0]) and math.isnan(history["val_accuracy"][0])
+    assert int(model.optimizer.iterations) == 3  # 600 images in batches of 200
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"epochs": 0}, "epochs"),
+        ({"epochs": 1.5}, "epochs"),
+        ({"epochs": True}, "epochs"),
+        ({"epochs": 2, "initial_epoch": 2}, "initial_epoch"),
+        ({"initial_epoch": -1}, "initial_epoch"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"batch_size": 10.0}, "batch_size"),
+        ({"validation_split": 0.6}, "validation_split"),
+        ({"validation_split": -0.1}, "validation_split"),
+        ({"schedule": "linear"}, "schedule"),
+    ],
+)
+def test_bad_arguments_raise(tiny_data, kwargs, match):
+    model = cnn.build_model(SMALL, seed=0)
+    before = model.get_weights()
+    with pytest.raises(ValueError, match=match):
+        train(model, tiny_data, **kwargs)
+    for a, b in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_too_few_images_raise(tiny_data):
+    empty = cnn.Dataset(
+        tiny_data.x_train[:0], tiny_data.y_train[:0], tiny_data.x_test, tiny_data.y_test, "none"
+    )
+    with pytest.raises(ValueError, match="too few"):
+        train(cnn.build_model(SMALL), empty, epochs=1)
