@@ -28,12 +28,15 @@ from cnn.config import (
 from cnn.operations import EXAMPLE_KERNELS, activate, convolve2d, pool2d
 from ui.state import (
     MODEL_CONFIG,
+    ensure_frame,
     language,
     model_source_label,
     require_dataset,
     selected_model,
     t,
 )
+
+ensure_frame()
 
 SEED = ModelConfig()
 SEED_PARAMS = cnn.count_params(SEED)
@@ -555,7 +558,7 @@ else:
             shown = min(count, MAX_LEARNED)
             st.markdown(
                 t(
-                    "arch.maps_layer",
+                    "arch.maps_layer" if shown < count else "arch.maps_layer_all",
                     layer=name,
                     shape=" × ".join(str(s) for s in maps.shape),
                     shown=shown,

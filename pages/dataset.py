@@ -7,7 +7,9 @@ import streamlit as st
 import cnn
 from cnn import charts
 from cnn.config import IMAGE_SIZE, NUM_CLASSES
-from ui.state import require_dataset, t
+from ui.state import ensure_frame, require_dataset, t
+
+ensure_frame()
 
 PER_CLASS = 6  # digits per class in the random grid
 HISTOGRAM_IMAGES = 10_000  # enough for the shape of the histogram, cheap to count

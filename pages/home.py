@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from ui.state import t
+from ui.state import ensure_frame, t
+
+ensure_frame()
 
 st.title(t("app.title"))
 st.caption(t("app.tagline"))

@@ -12,8 +12,10 @@ from cnn import charts
 from ui.state import (
     PREDICT_CANVAS_VERSION,
     PREDICT_SAMPLE,
+    UPLOADED,
     accept_uploaded_model,
     dataset,
+    ensure_frame,
     model_source_label,
     model_source_picker,
     selected_model,
@@ -47,13 +49,8 @@ def small_image_figure(image, colorscale: str = charts.GREYS):
     return figure
 
 
-def show_prediction(model, image, key: str) -> int:
-    """Prediction, confidence, the 10 probabilities, the model's input and a saliency map.
-
-    Returns:
-        The predicted digit.
-    """
-    probabilities = cnn.predict_digit(model, image)
+def show_prediction(model, image, probabilities, key: str) -> None:
+    """Prediction, confidence, the 10 probabilities, the model's input and a saliency map."""
     digit = int(probabilities.argmax())
     confidence = float(probabilities[digit])
     prediction_column, confidence_column = st.columns(2)
@@ -78,14 +75,16 @@ def show_prediction(model, image, key: str) -> int:
     with saliency_column:
         st.markdown(f"**{t('predict.saliency')}**")
         st.plotly_chart(
-            small_image_figure(cnn.saliency_map(model, image, digit), colorscale="Hot_r"),
+            charts.saliency_figure(
+                image, cnn.saliency_map(model, image, digit), height=SMALL_FIGURE_HEIGHT
+            ),
             key=f"{key}_saliency",
             alt=t("predict.saliency"),
         )
         st.caption(t("predict.saliency_help", digit=digit))
-    return digit
 
 
+ensure_frame()
 st.title(t("nav.predict"))
 st.caption(t("predict.intro"))
 
@@ -99,9 +98,12 @@ with st.container(border=True):
             help=t("predict.upload_help"),
         )
         if upload is not None:
+            previous = st.session_state.get(UPLOADED, {}).get("file_id")
             refusal = accept_uploaded_model(upload)
             if refusal is not None:
                 st.error(t("predict.upload_refused", name=upload.name, error=refusal))
+            elif st.session_state[UPLOADED]["file_id"] != previous:
+                st.rerun()  # a new model: redraw the sidebar's picker with it too
     with picker_column:
         model_source_picker(key="predict_model_source")
 
@@ -150,7 +152,12 @@ with result_column:
         except ValueError as error:
             st.warning(t("predict.bad_canvas", error=error), icon=":material/warning:")
     if image is not None and model is not None:
-        show_prediction(model, image, key="predict_drawing")
+        try:
+            probabilities = cnn.predict_digit(model, image)
+        except Exception as error:  # an uploaded model may load and still fail to run
+            st.error(t("error.unexpected", error=error))
+        else:
+            show_prediction(model, image, probabilities, key="predict_drawing")
 
 st.divider()
 st.subheader(t("predict.random_title"))
@@ -170,8 +177,13 @@ if index is not None:
     else:
         if index < len(data.x_test) and model is not None:
             true_digit = int(data.y_test[index])
+            try:
+                probabilities = cnn.predict_digit(model, data.x_test[index])
+            except Exception as error:  # an uploaded model may load and still fail to run
+                st.error(t("error.unexpected", error=error))
+                st.stop()
+            predicted = int(probabilities.argmax())
             st.caption(t("predict.random_caption", index=index, source=data.source))
-            predicted = show_prediction(model, data.x_test[index], key="predict_sample")
             if predicted == true_digit:
                 st.success(
                     t("predict.random_right", true=true_digit, predicted=predicted),
@@ -182,3 +194,4 @@ if index is not None:
                     t("predict.random_wrong", true=true_digit, predicted=predicted),
                     icon=":material/cancel:",
                 )
+            show_prediction(model, data.x_test[index], probabilities, key="predict_sample")

@@ -25,6 +25,7 @@ from ui.state import (
     TRAIN_SETTINGS,
     TRAIN_STOP_REQUESTED,
     TRAINED,
+    ensure_frame,
     require_dataset,
     set_model_source,
     t,
@@ -103,7 +104,7 @@ def duration(seconds: float) -> str:
 
 
 def history_figure(histories: dict):
-    return charts.training_history_figure(
+    figure = charts.training_history_figure(
         histories,
         accuracy_title=t("train.chart_accuracy"),
         loss_title=t("train.chart_loss"),
@@ -111,6 +112,19 @@ def history_figure(histories: dict):
         train_label=t("train.chart_train"),
         validation_label=t("train.chart_validation"),
     )
+    # Accuracy on its own scale (never below 0 or above 1, even with a single point).
+    accuracies = [
+        value
+        for history in ([histories] if "loss" in histories else histories.values())
+        for key in ("accuracy", "val_accuracy")
+        for value in history.get(key, [])
+        if value == value  # not NaN
+    ]
+    low = min(accuracies, default=0.0)
+    figure.update_yaxes(range=[max(0.0, low - 0.05), 1.005], tickformat=".0%", row=1, col=1)
+    # The legend below the axis titles, not on top of them.
+    figure.update_layout(legend={"orientation": "h", "y": -0.28}, margin={"b": 70})
+    return figure
 
 
 def with_running_point(history: dict, logs: dict) -> dict:
@@ -269,6 +283,7 @@ def last(history: dict, key: str) -> float:
 
 
 # --- the page --------------------------------------------------------------------------------
+ensure_frame()
 st.title(t("nav.training"))
 st.caption(t("train.intro"))
 data = require_dataset()
@@ -472,12 +487,14 @@ with st.container():
             with matrix_column:
                 st.markdown(f"**{t('train.confusion')}**")
                 st.caption(t("train.confusion_help"))
+                confusion = charts.confusion_matrix_figure(
+                    evaluation.confusion,
+                    x_title=t("train.predicted_digit"),
+                    y_title=t("train.true_digit"),
+                )
+                confusion.update_xaxes(dtick=1).update_yaxes(dtick=1)  # label every digit
                 st.plotly_chart(
-                    charts.confusion_matrix_figure(
-                        evaluation.confusion,
-                        x_title=t("train.predicted_digit"),
-                        y_title=t("train.true_digit"),
-                    ),
+                    confusion,
                     key="train_confusion",
                     alt=t("train.confusion"),
                 )

@@ -265,8 +265,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "same：在图像四周补零，特征图与输入一样大。valid：不填充，每次卷积"
         "边长减少（卷积核大小 − 1）个像素。",
     ),
-    "arch.padding_same": ("same", "same（保持大小）"),
-    "arch.padding_valid": ("valid", "valid（不填充）"),
+    "arch.padding_same": ("same", "same"),
+    "arch.padding_valid": ("valid", "valid"),
     "arch.pooling": ("Pooling", "池化"),
     "arch.pooling_max": ("max", "最大池化"),
     "arch.pooling_average": ("average", "平均池化"),
@@ -468,6 +468,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "{layer}: {shape}, the first {shown} of {count} maps",
         "{layer}：{shape}，显示 {count} 个特征图中的前 {shown} 个",
     ),
+    "arch.maps_layer_all": (
+        "{layer}: {shape}, all {count} maps",
+        "{layer}：{shape}，全部 {count} 个特征图",
+    ),
     "arch.chart_maps": ("Feature maps of {layer}", "{layer} 的特征图"),
     "arch.model_failed": (
         "The model could not be looked into: {error}",
@@ -480,7 +484,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "在训练集上训练网络，逐个训练轮数观察它如何学习。验证集不参与训练，用来检查是否"
         "出现过拟合。",
     ),
-    "train.architecture": ("**Network:** {summary}", "**网络：**{summary}"),
+    "train.architecture": ("**Network:** {summary}", "**网络**：{summary}"),
     "train.architecture_line": (
         "Conv2D {filters} filters ({kernel}, {padding} padding, {activation}), {pooling} "
         "after each, Dense {dense}, Dropout {dropout}, softmax over 10 digits.",
@@ -705,8 +709,9 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "predict.saliency": ("Saliency map", "显著性图"),
     "predict.saliency_help": (
-        "The darker a pixel, the more changing it would change the probability of {digit}.",
-        "像素颜色越深，改变它对“{digit}”的概率影响越大。",
+        "Red: the pixels whose change would change the probability of {digit} the most "
+        "(the digit in grey underneath).",
+        "红色：改变后对“{digit}”的概率影响最大的像素（下方灰色为数字本身）。",
     ),
     "predict.random_title": ("A digit from the test set", "测试集中的数字"),
     "predict.random_intro": (

@@ -7,6 +7,8 @@ sidebar's widgets in app.py are not there to hold state.
 
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
 import cnn
@@ -22,6 +24,21 @@ MLP = "mlp"  # dict: model, history, evaluation
 MODEL_SOURCES = ("shipped", "session", "uploaded")
 
 
+def ensure_frame() -> None:
+    """Make sure app.py's frame (sidebar, navigation, language) runs around this page.
+
+    Until app.py has called `st.navigation` once in the server process, Streamlit treats a
+    `pages/` folder the legacy way and runs a directly requested page (a shared link to
+    /predict, say, as the first request to a fresh server) without app.py. Then this turns
+    the legacy mode off for the process and reruns, so app.py runs and routes to this page.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def language() -> str:
     """The chosen language code, "en" or "zh"."""
     value = st.session_state.get(LANGUAGE, DEFAULT_LANGUAGE)
@@ -33,15 +50,22 @@ def t(key: str, **values) -> str:
     return translate(key, language(), **values)
 
 
-@st.cache_resource(show_spinner=False)
 def dataset() -> cnn.Dataset:
     """MNIST for every session: `MNIST_PATH`, Keras' cache, or the offline sample.
 
-    Shared read-only across sessions (`cache_resource`, arrays made read-only) rather than
-    `cache_data`, which would copy 55 MB of arrays on every rerun of every user. The app
-    never downloads on its own (bad Wi-Fi would stall the first page); the sidebar offers it.
+    Raises:
+        cnn.DataError: `MNIST_PATH` names a missing or malformed file.
     """
-    data = cnn.load_mnist(download=False)
+    return _load_dataset(os.environ.get("MNIST_PATH") or None)
+
+
+@st.cache_resource(show_spinner=False)
+def _load_dataset(mnist_path: str | None) -> cnn.Dataset:  # noqa: ARG001 (cache key)
+    # Shared read-only across sessions (cache_resource, arrays made read-only) rather than
+    # cache_data, which would copy 55 MB of arrays on every rerun of every user. Keyed on
+    # MNIST_PATH so a changed setting is picked up. The app never downloads on its own (bad
+    # Wi-Fi would stall the first page); the sidebar offers it.
+    data = cnn.load_mnist(download=False)  # reads MNIST_PATH itself, naming it in errors
     for array in (data.x_train, data.y_train, data.x_test, data.y_test):
         array.setflags(write=False)
     return data
@@ -105,10 +129,13 @@ def model_source_picker(key: str) -> None:
     # Labels fixed now: AppTest calls format_func outside the script run, where the
     # language in session state is not available (zh labels would not match).
     labels = {source: model_source_label(source) for source in sources}
+    # The radio follows MODEL_SOURCE even when code changed it (after a training or an
+    # upload): a keyed radio ignores a new `index`, and the browser keeps its old choice
+    # unless the value is set through session state before the widget is drawn.
+    st.session_state[key] = current
     st.radio(
         t("sidebar.model"),
         sources,
-        index=sources.index(current),
         format_func=labels.__getitem__,
         key=key,
         on_change=_copy_widget,
@@ -132,7 +159,7 @@ def _download_full_mnist() -> None:
         st.session_state["_download_error"] = str(error)
         return
     st.session_state.pop("_download_error", None)
-    dataset.clear()
+    _load_dataset.clear()
 
 
 def sidebar() -> None:
@@ -175,20 +202,12 @@ TRAIN_STOP_REQUESTED = "train_stop_requested"  # True once Stop is clicked durin
 PREDICT_CANVAS_VERSION = "predict_canvas_version"  # int: bumped by Clear, part of the canvas key
 PREDICT_SAMPLE = "predict_sample"  # int: index into x_test of the random test digit shown
 UPLOAD_REFUSED = "upload_refused"  # dict: file_id, name, error of the last refused upload
-# The widget keys of every model_source_picker, so code can make them follow MODEL_SOURCE.
-MODEL_SOURCE_PICKER_KEYS = ("_model_source_sidebar", "predict_model_source")
 
 
 def set_model_source(source: str) -> None:
-    """Choose the model in use from code (after a training or an upload).
-
-    A keyed radio keeps its own value even when its `index` changes, so the pickers' widget
-    values are dropped: on the next run every picker starts from `MODEL_SOURCE` again.
-    """
+    """Choose the model in use from code (after a training or an upload); every
+    `model_source_picker` shows it from its next run on."""
     st.session_state[MODEL_SOURCE] = source
-    for key in MODEL_SOURCE_PICKER_KEYS:
-        if key in st.session_state:
-            del st.session_state[key]
 
 
 def accept_uploaded_model(file) -> str | None:

@@ -4,6 +4,7 @@ explainer's window adds up to the feature map; the trained model's insides on de
 from __future__ import annotations
 
 import re
+import sys
 
 import numpy as np
 import pytest
@@ -54,8 +55,11 @@ def fill_form(at, **values):
 
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_renders_in_both_languages_with_the_seed_network(language):
+    tensorflow_before = "tensorflow" in sys.modules
     at = open_architecture(language)
     assert_no_exception(at)
+    if not tensorflow_before:
+        assert "tensorflow" not in sys.modules, "the first render must not import TensorFlow"
     assert at.title[0].value == translate("nav.architecture", language)
     assert total_params(at, language) == "242,062"
     table = at.dataframe[0].value

@@ -21,6 +21,7 @@ from .server import (
     new_page,
     open_app,
     screenshot,
+    warm_up,
 )
 
 
@@ -44,10 +45,14 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(scope="session")
-def app_server():
-    """`streamlit run app.py` on a free port of 127.0.0.1, offline, stopped at the end."""
-    _require_browser()
+def app_server(browser):
+    """`streamlit run app.py` on a free port of 127.0.0.1, offline, stopped at the end.
+
+    Its Home page is opened once first (see `warm_up`): `test_fresh_server_direct_url`
+    checks, on a server of its own, what a first visitor to another page's URL sees.
+    """
     with StreamlitServer() as server:
+        warm_up(browser, server.url)
         yield server
 
 
@@ -93,4 +98,3 @@ def visit(page, app_server):
         return page
 
     return go
-

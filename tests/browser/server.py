@@ -8,7 +8,9 @@ an empty Keras cache: the 5,000-digit sample), driven by Debian's Chromium throu
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import shutil
 import signal
 import socket
@@ -44,6 +46,8 @@ CHROMIUM_FLAGS = [
 # trains for tens of seconds.
 SERVER_START_TIMEOUT_S = 90
 RUN_TIMEOUT_MS = 90_000
+# One epoch on 4,000 sample digits takes ~10-20 s on 2 cores; TensorFlow builds the model too.
+TRAINING_TIMEOUT_MS = 240_000
 VIEWPORT = {"width": 1400, "height": 1000}
 
 # The app's pages: (URL path, name, translation key of the h1 title, of the navigation link).
@@ -250,16 +254,64 @@ def open_app(page, base_url: str, url_path: str = "", timeout_ms: int = RUN_TIME
     wait_for_idle(page, timeout_ms)
 
 
+MAX_SCREENSHOT_HEIGHT = 6000
+_CONTENT_HEIGHT_JS = """() => {
+    const main = document.querySelector("[data-testid='stMain']");
+    const sidebar = document.querySelector("[data-testid='stSidebarContent']");
+    const extra = main ? main.getBoundingClientRect().top : 0;
+    return Math.max(main ? main.scrollHeight + extra : 0, sidebar ? sidebar.scrollHeight : 0);
+}"""
+
+
+def warm_up(browser, base_url: str) -> None:
+    """Open the Home page once, so the server has run app.py (and its `st.navigation`).
+
+    Until a server has run `st.navigation` once, Streamlit treats an app with a `pages/`
+    folder as a v1 multipage app: a first session that opens another page's URL runs that
+    page's script alone, without app.py's frame.
+    """
+    page = new_page(browser)
+    try:
+        open_app(page, base_url)
+    finally:
+        page.context.close()
+
+
+def metric(page, label: str):
+    """The `st.metric`s of the main area labelled exactly `label`."""
+    return page.locator(f"{MAIN} [data-testid='stMetric']").filter(
+        has=page.locator(
+            "[data-testid='stMetricLabel']", has_text=re.compile(f"^{re.escape(label)}$")
+        )
+    )
+
+
 def exceptions(page) -> list[str]:
     """The text of every Streamlit exception box on the page."""
-    return [text.strip() for text in page.locator(EXCEPTION).all_inner_texts()]
+    return [found.strip() for found in page.locator(EXCEPTION).all_inner_texts()]
 
 
 def screenshot(page, name: str, folder: Path = SCREENSHOTS, full_page: bool = True) -> Path:
-    """Save a PNG of the page as `folder/name.png`."""
+    """Save a PNG of the page as `folder/name.png`.
+
+    Streamlit scrolls its main area inside the window, so for the whole page the window is
+    made as tall as that content (at most `MAX_SCREENSHOT_HEIGHT`) for the screenshot.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    viewport = page.viewport_size
+    height = viewport["height"]
+    if full_page:
+        height = page.evaluate(_CONTENT_HEIGHT_JS)
+        height = min(max(viewport["height"], int(height)), MAX_SCREENSHOT_HEIGHT)
+    if height != viewport["height"]:
+        page.set_viewport_size({"width": viewport["width"], "height": height})
+        page.wait_for_timeout(500)  # charts redraw at the new size
+    try:
+        page.screenshot(path=str(path), animations="disabled")
+    finally:
+        if height != viewport["height"]:
+            page.set_viewport_size(viewport)
     return path
 
 
@@ -302,3 +354,91 @@ def choose_language(page, language: str, timeout_ms: int = RUN_TIMEOUT_MS) -> No
     title = text("nav.home", language)
     nav_link(page, title).wait_for(state="visible", timeout=timeout_ms)
     wait_for_idle(page, timeout_ms)
+
+
+# --- the Predict page's canvas ----------------------------------------------------------
+
+CANVAS = ".canvas-root canvas"  # Fabric.js' upper canvas, the last one, takes the mouse
+CANVAS_SIZE = 280
+Point = tuple[float, float]
+
+
+def ellipse(cx: float, cy: float, rx: float, ry: float, points: int = 24) -> list[Point]:
+    """A closed loop starting at the top, drawn anticlockwise as people write a 0."""
+    loop = [
+        (cx - rx * math.sin(2 * math.pi * i / points), cy - ry * math.cos(2 * math.pi * i / points))
+        for i in range(points + 1)
+    ]
+    return [*loop, loop[1]]  # overlap a little at the top, as a pen does
+
+
+def canvas(page):
+    """The canvas' drawing surface, scrolled into view."""
+    surface = page.locator(CANVAS).last
+    surface.wait_for(state="visible")
+    surface.scroll_into_view_if_needed()
+    return surface
+
+
+def draw(page, strokes: list[list[Point]]) -> None:
+    """Draw `strokes` on the canvas with the mouse: down, moves, up.
+
+    Between two points the mouse moves in up to 10 steps (one per ~8 px: a 24-point loop
+    needs fewer, and each step costs a round trip to the browser).
+    """
+    box = canvas(page).bounding_box()
+    scale_x, scale_y = box["width"] / CANVAS_SIZE, box["height"] / CANVAS_SIZE
+
+    def at(point: Point) -> Point:
+        return box["x"] + point[0] * scale_x, box["y"] + point[1] * scale_y
+
+    for stroke in strokes:
+        page.mouse.move(*at(stroke[0]))
+        page.mouse.down()
+        for previous, point in zip(stroke, stroke[1:], strict=False):
+            distance = math.dist(previous, point)
+            page.mouse.move(*at(point), steps=min(10, max(2, math.ceil(distance / 8))))
+        page.mouse.up()
+        wait_for_idle(page)
+
+
+def prediction_metric(page, language: str = "en"):
+    """The "Prediction" metrics of the main area."""
+    return metric(page, text("predict.prediction", language))
+
+
+def read_prediction(page, language: str = "en") -> int:
+    """The digit in the first "Prediction" metric, once the run that shows it is over."""
+    value = prediction_metric(page, language).first.locator("[data-testid='stMetricValue']")
+    value.wait_for(state="visible", timeout=RUN_TIMEOUT_MS)
+    wait_for_idle(page)
+    return int(value.inner_text().strip())
+
+
+# --- the Training page -------------------------------------------------------------------
+
+
+def set_epochs(page, epochs: int) -> None:
+    """Set the epochs widget (a number input or a slider starting at 1) and wait for it."""
+    widget = page.locator(".st-key-train_epochs")
+    number = widget.locator("input[type='number'], input[inputmode]")
+    if number.count():
+        number.first.fill(str(epochs))
+        number.first.press("Enter")
+    else:
+        slider = widget.get_by_role("slider")
+        slider.focus()
+        slider.press("Home")  # the slider's minimum, 1
+        for _ in range(epochs - 1):
+            slider.press("ArrowRight")
+        _wait_value(slider, str(epochs))
+        slider.blur()
+    wait_for_idle(page)
+
+
+def _wait_value(field, value: str, timeout_ms: int = 5_000) -> None:
+    deadline = time.monotonic() + timeout_ms / 1000
+    while field.input_value() != value:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{field} shows {field.input_value()!r}, not {value!r}")
+        time.sleep(0.05)

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
 
 from .server import (
+    ARTIFACTS,
     PAGES,
     SIDEBAR,
+    StreamlitServer,
     assert_no_exception,
     choose_language,
     go_to,
     heading,
     nav_link,
+    new_page,
     open_app,
     screenshot,
     text,
 )
+
+# Without the playwright package the whole module skips (conftest says how to install it).
+expect = pytest.importorskip("playwright.sync_api").expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -59,3 +64,23 @@ def test_chinese_titles_on_every_page(page, app_server):
     # And back to English.
     choose_language(page, "en")
     expect(heading(page)).to_contain_text(text("app.title", "en"))
+
+
+@pytest.mark.parametrize("url_path", ["training"])
+def test_fresh_server_direct_url_shows_the_app(browser, url_path):
+    """A bookmarked page is the first thing a restarted server is asked for (a cold start on
+    Community Cloud): it must still come with app.py's frame (sidebar, navigation), not as a
+    bare v1 multipage script with a "pages/" listing."""
+    with StreamlitServer(ARTIFACTS / "streamlit-fresh.log") as server:
+        page = new_page(browser)
+        try:
+            open_app(page, server.url, url_path)
+            screenshot(page, f"fresh_server_{url_path}")
+            assert_no_exception(page)
+            sidebar = page.locator(SIDEBAR)
+            expect(sidebar.get_by_role("combobox", name=text("sidebar.language"))).to_be_visible()
+            for _, _, _, nav_key in PAGES:
+                expect(nav_link(page, text(nav_key))).to_be_visible()
+            expect(nav_link(page, "app")).to_have_count(0)
+        finally:
+            page.context.close()

@@ -8,37 +8,26 @@ ignores size or position (no crop, no centring) fails here.
 
 from __future__ import annotations
 
-import math
-import re
-
 import pytest
-from playwright.sync_api import expect
 
 from .server import (
     MAIN,
     RUN_TIMEOUT_MS,
     assert_no_exception,
+    draw,
+    ellipse,
     open_app,
+    prediction_metric,
+    read_prediction,
     screenshot,
     text,
     wait_for_idle,
 )
 
+# Without the playwright package the whole module skips (conftest says how to install it).
+expect = pytest.importorskip("playwright.sync_api").expect
+
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
-
-CANVAS = ".canvas-root canvas"  # Fabric.js' upper canvas, the last one, takes the mouse
-CANVAS_SIZE = 280
-Point = tuple[float, float]
-
-
-def ellipse(cx: float, cy: float, rx: float, ry: float, points: int = 24) -> list[Point]:
-    """A closed loop starting at the top, drawn anticlockwise as people write a 0."""
-    loop = [
-        (cx - rx * math.sin(2 * math.pi * i / points), cy - ry * math.cos(2 * math.pi * i / points))
-        for i in range(points + 1)
-    ]
-    return [*loop, loop[1]]  # overlap a little at the top, as a pen does
-
 
 # Each digit: strokes (lists of points in canvas pixels, 0-280) in one place and size.
 DIGITS = {
@@ -57,46 +46,10 @@ DIGITS = {
 }
 
 
-def canvas(page):
-    surface = page.locator(CANVAS).last
-    surface.wait_for(state="visible")
-    return surface
-
-
-def draw(page, strokes: list[list[Point]]) -> None:
-    """Draw `strokes` on the canvas with the mouse: down, moves of 10 steps, up."""
-    box = canvas(page).bounding_box()
-    scale_x, scale_y = box["width"] / CANVAS_SIZE, box["height"] / CANVAS_SIZE
-
-    def at(point: Point) -> Point:
-        return box["x"] + point[0] * scale_x, box["y"] + point[1] * scale_y
-
-    for stroke in strokes:
-        page.mouse.move(*at(stroke[0]))
-        page.mouse.down()
-        for point in stroke[1:]:
-            page.mouse.move(*at(point), steps=10)
-        page.mouse.up()
-        wait_for_idle(page)
-
-
-def prediction_metric(page, language: str = "en"):
-    label = text("predict.prediction", language)
-    return page.locator(f"{MAIN} [data-testid='stMetric']").filter(
-        has=page.locator("[data-testid='stMetricLabel']", has_text=re.compile(f"^{label}$"))
-    )
-
-
-def read_prediction(page, language: str = "en") -> int:
-    """The digit in the first "Prediction" metric, once the run that shows it is over."""
-    value = prediction_metric(page, language).first.locator("[data-testid='stMetricValue']")
-    value.wait_for(state="visible", timeout=RUN_TIMEOUT_MS)
-    wait_for_idle(page)
-    return int(value.inner_text().strip())
-
-
 def draw_prompt(page, language: str = "en"):
-    return page.locator(f"{MAIN} [data-testid='stAlert']", has_text=text("predict.draw_prompt", language))
+    return page.locator(
+        f"{MAIN} [data-testid='stAlert']", has_text=text("predict.draw_prompt", language)
+    )
 
 
 @pytest.fixture
@@ -130,3 +83,48 @@ def test_clear_brings_back_the_prompt(predict_page):
     # The fresh canvas works as the first one did.
     draw(predict_page, DIGITS["zero_large_centre"][1])
     assert read_prediction(predict_page) == 0
+
+
+def lambda_model(folder) -> tuple:
+    """A tiny .keras model whose Lambda layer writes a marker file whenever it runs.
+
+    Returns:
+        (path of the .keras file, path of the marker, which does not exist).
+    """
+    keras = pytest.importorskip("keras")
+    marker = folder / "lambda_ran.txt"
+    # A true lambda (Keras stores its bytecode); the marker's path is a constant inside it.
+    touch = eval(  # noqa: S307 (our own code, made here)
+        f"lambda x: (__import__('pathlib').Path({str(marker)!r}).write_text('ran'), x)[1]"
+    )
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Lambda(touch),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    path = folder / "lambda_model.keras"
+    model.save(path)
+    assert marker.exists(), "the Lambda did not run while the model was built"
+    marker.unlink()
+    return path, marker
+
+
+def test_lambda_upload_is_refused_and_the_app_keeps_working(predict_page, tmp_path):
+    page = predict_page
+    path, marker = lambda_model(tmp_path)
+    page.locator(".st-key-predict_upload input[type='file']").set_input_files(str(path))
+    error = page.locator(f"{MAIN} [data-testid='stAlertContentError']", has_text="Lambda")
+    expect(error).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    wait_for_idle(page)
+    screenshot(page, "predict_lambda_refused")
+    assert_no_exception(page)
+    assert not marker.exists(), "the uploaded Lambda layer ran on the server"
+    # Still the shipped model, and it still predicts.
+    expect(page.locator(MAIN)).to_contain_text(text("predict.using", model=text("model.shipped")))
+    page.locator(".st-key-predict_random button").click()
+    assert 0 <= read_prediction(page) <= 9
+    assert_no_exception(page)
+    assert not marker.exists()
