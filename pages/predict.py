@@ -35,7 +35,10 @@ def clear_canvas() -> None:
 
 
 def pick_random_digit() -> None:
-    size = len(dataset().x_test)
+    try:
+        size = len(dataset().x_test)
+    except cnn.DataError:
+        size = 1  # the section below says what is wrong with the data
     st.session_state[PREDICT_SAMPLE] = int(np.random.default_rng().integers(size))
 
 

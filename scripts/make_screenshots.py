@@ -64,6 +64,8 @@ def main() -> int:
             for _, name, title_key, nav_key in PAGES:
                 go_to(page, text(nav_key, language), text(title_key, language))
                 if name == "predict":
+                    page.locator(".st-key-predict_clear button").click()  # a fresh canvas
+                    wait_for_idle(page)
                     draw(page, SEVEN)
                     read_prediction(page, language)
                 assert_no_exception(page)

@@ -78,6 +78,7 @@ def test_clear_gives_a_fresh_canvas():
         ("model.h5", b"\x89HDF\r\n\x1a\n" + b"\0" * 64, "HDF5"),
         ("fake.keras", b"not a zip", "zip archive"),
     ],
+    ids=["text", "h5", "not-a-zip"],
 )
 def test_an_upload_that_is_not_a_model_is_refused(small_model, name, content, expected):
     at = open_page(PAGE, **session_state(small_model))
@@ -102,3 +103,18 @@ def test_an_uploaded_model_is_used(small_model):
     at.button(key="predict_random").click().run()
     assert_no_exception(at)
     assert at.metric[0].label == "Prediction"
+
+
+def test_a_missing_shipped_model_is_an_error_not_a_traceback(monkeypatch):
+    import ui.state
+
+    def missing():
+        raise FileNotFoundError("The shipped model models/mnist_cnn.keras is missing.")
+
+    monkeypatch.setattr(ui.state, "shipped_model", missing)
+    at = open_page(PAGE)
+    assert_no_exception(at)
+    assert "models/mnist_cnn.keras is missing" in at.error[0].value
+    at.button(key="predict_random").click().run()
+    assert_no_exception(at)
+    assert not at.metric

@@ -51,7 +51,9 @@ def test_a_missing_mnist_path_names_the_file(monkeypatch, tmp_path):
     monkeypatch.setenv("MNIST_PATH", str(missing))
     at = open_page("pages/dataset.py")
     assert_no_exception(at)
-    assert any(str(missing) in error.value and "does not exist" in error.value for error in at.error)
+    assert any(
+        str(missing) in error.value and "does not exist" in error.value for error in at.error
+    )
 
 
 def _train_one_epoch(config: cnn.ModelConfig):
