@@ -130,16 +130,12 @@ with st.container(horizontal=True, vertical_alignment="center"):
     )
 seed = st.session_state.setdefault(SEED, 0)
 grid = random_grid(data.source, seed, data.y_train)
-st.plotly_chart(
-    charts.digit_grid_figure(
-        data.x_train[grid],
-        [str(digit) for digit in range(NUM_CLASSES)] + [""] * (len(grid) - NUM_CLASSES),
-        columns=NUM_CLASSES,
-        cell_px=64,
-    ),
-    key="dataset_grid_chart",
-    alt=t("dataset.chart_grid"),
-)
+with st.container(key="dataset_grid"):
+    st.image(
+        charts.digit_grid_image(data.x_train[grid], columns=NUM_CLASSES, scale=3),
+        caption=t("dataset.chart_grid"),
+        output_format="PNG",
+    )
 
 # --- one digit -------------------------------------------------------------------------
 st.subheader(t("dataset.digit_header"))
@@ -208,16 +204,14 @@ mean_column, histogram_column = st.columns(2)
 with mean_column:
     st.subheader(t("dataset.mean_header"))
     st.caption(t("dataset.mean_caption"))
-    st.plotly_chart(
-        charts.digit_grid_figure(
-            class_means(data.source, data.y_train, data.x_train),
-            [str(digit) for digit in range(NUM_CLASSES)],
-            columns=5,
-            cell_px=90,
-        ),
-        key="dataset_mean_chart",
-        alt=t("dataset.chart_mean"),
-    )
+    means = class_means(data.source, data.y_train, data.x_train)
+    with st.container(key="dataset_means", horizontal=True):
+        st.image(
+            [charts.digit_grid_image(mean[None], scale=3) for mean in means],
+            caption=[str(digit) for digit in range(NUM_CLASSES)],
+            width=90,
+            output_format="PNG",
+        )
 with histogram_column:
     st.subheader(t("dataset.histogram_header"))
     st.caption(t("dataset.histogram_caption", count=f"{min(train_total, HISTOGRAM_IMAGES):,}"))

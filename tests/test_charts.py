@@ -178,3 +178,17 @@ def test_filters_figure():
     limit = np.abs(kernel[:, :, 0, :]).max()
     assert figure.data[0].zmin == pytest.approx(-limit)
     assert figure.data[0].zmax == pytest.approx(limit)
+
+
+def test_digit_grid_image_tiles_scaled_inverted_digits():
+    images = np.zeros((3, 28, 28), np.uint8)
+    images[1, 5, 7] = 255  # one ink pixel in the second digit
+    picture = charts.digit_grid_image(images, columns=2, scale=2, gap=2)
+    # 2 rows x 2 columns of 28 px with 2 px gaps around, scaled by 2.
+    assert picture.shape == ((2 * 30 + 2) * 2, (2 * 30 + 2) * 2)
+    assert picture.dtype == np.uint8
+    top, left = (2 + 5) * 2, (2 + 30 + 7) * 2
+    assert (picture[top : top + 2, left : left + 2] == 0).all()  # ink is dark
+    assert (picture == 0).sum() == 4 and picture.max() == 255
+    with pytest.raises(ValueError):
+        charts.digit_grid_image(np.zeros((28, 28)))

@@ -230,7 +230,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "Bar chart of the number of images per digit",
         "每个数字图像数量的柱状图",
     ),
-    "dataset.chart_grid": ("Grid of random handwritten digits", "随机手写数字网格"),
+    "dataset.chart_grid": (
+        "Random training digits: each column is one digit, 0 to 9",
+        "随机抽取的训练数字：每一列是同一个数字（从 0 到 9）",
+    ),
     "dataset.chart_digit": ("Heatmap of the chosen digit's pixel values", "所选数字像素值的热力图"),
     "dataset.chart_mean": ("Average image of each digit", "每个数字的平均图像"),
     "dataset.chart_histogram": ("Histogram of pixel values", "像素值直方图"),
