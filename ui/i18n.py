@@ -46,14 +46,22 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "sidebar.language": ("Language / 语言", "Language / 语言"),
     "sidebar.data": ("Data", "数据"),
-    "sidebar.data_full": ("Full MNIST: {source}", "完整 MNIST：{source}"),
+    "sidebar.data_full": ("Data in use: {source}", "当前数据：{source}"),
     "sidebar.data_sample": (
-        "Offline sample: {source}.",
-        "离线样本：{source}。",
+        "Data in use: {source}.",
+        "当前数据：{source}。",
     ),
     "sidebar.data_sample_hint": (
         "For the full 60,000 digits run `python -m cnn download` once, or set `MNIST_PATH`.",
         "如需完整的 60,000 个数字，请运行一次 `python -m cnn download`，或设置 `MNIST_PATH`。",
+    ),
+    "data.description_full": (
+        "MNIST, {train} train / {test} test",
+        "MNIST：{train} 个训练样本 / {test} 个测试样本",
+    ),
+    "data.description_sample": (
+        "offline MNIST sample, {train} train / {test} test",
+        "离线 MNIST 样本：{train} 个训练样本 / {test} 个测试样本",
     ),
     "sidebar.download": ("Download full MNIST (11 MB)", "下载完整 MNIST（11 MB）"),
     "sidebar.download_failed": (

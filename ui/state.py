@@ -71,6 +71,14 @@ def _load_dataset(mnist_path: str | None) -> cnn.Dataset:  # noqa: ARG001 (cache
     return data
 
 
+def data_description(data: cnn.Dataset) -> str:
+    """The data in use, in the chosen language, e.g. "MNIST, 60,000 train / 10,000 test"."""
+    kind = "sample" if data.is_sample else "full"
+    return t(
+        f"data.description_{kind}", train=f"{len(data.x_train):,}", test=f"{len(data.x_test):,}"
+    )
+
+
 @st.cache_resource(show_spinner=False)
 def shipped_model():
     """The shipped model, loaded once per process and never mutated."""
@@ -183,7 +191,7 @@ def sidebar() -> None:
             st.error(t("sidebar.data_error", error=error))
         else:
             if data.is_sample:
-                st.info(t("sidebar.data_sample", source=data.source))
+                st.info(t("sidebar.data_sample", source=data_description(data)))
                 st.caption(t("sidebar.data_sample_hint"))
                 st.button(t("sidebar.download"), on_click=_download_full_mnist)
                 if "_download_error" in st.session_state:
@@ -191,7 +199,7 @@ def sidebar() -> None:
                         t("sidebar.download_failed", error=st.session_state["_download_error"])
                     )
             else:
-                st.caption(t("sidebar.data_full", source=data.source))
+                st.caption(t("sidebar.data_full", source=data_description(data)))
         model_source_picker(key="_model_source_sidebar")
 
 

@@ -81,11 +81,17 @@ class StreamlitServer:
     Use as a context manager, or call `start()` and `stop()`.
     """
 
-    def __init__(self, log_path: Path | None = None, python: str = sys.executable):
+    def __init__(
+        self,
+        log_path: Path | None = None,
+        python: str = sys.executable,
+        extra_env: dict[str, str] | None = None,
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.python = python
         self.log_path = log_path or ARTIFACTS / "streamlit.log"
+        self.extra_env = dict(extra_env or {})  # e.g. MNIST_PATH for benchmarks
         self.process: subprocess.Popen | None = None
         self._keras_home: tempfile.TemporaryDirectory | None = None
         self._log = None
@@ -95,6 +101,7 @@ class StreamlitServer:
         env = {key: value for key, value in os.environ.items() if key != "MNIST_PATH"}
         env["KERAS_HOME"] = self._keras_home.name  # empty: the app falls back to the sample
         env["PYTHONUNBUFFERED"] = "1"
+        env.update(self.extra_env)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "w", encoding="utf-8")  # noqa: SIM115 (closed in stop)
         command = [
