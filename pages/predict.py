@@ -14,6 +14,7 @@ from ui.state import (
     PREDICT_SAMPLE,
     UPLOADED,
     accept_uploaded_model,
+    data_description,
     dataset,
     ensure_frame,
     model_source_label,
@@ -124,6 +125,7 @@ else:
 draw_column, result_column = st.columns([1, 1.4], gap="large")
 with draw_column:
     st.subheader(t("predict.draw_title"))
+    st.space("medium")  # room for the canvas' floating toolbar above the drawing
     version = st.session_state.get(PREDICT_CANVAS_VERSION, 0)
     canvas = st_canvas(
         stroke_width=STROKE_WIDTH,
@@ -186,7 +188,7 @@ if index is not None:
                 st.error(t("error.unexpected", error=error))
                 st.stop()
             predicted = int(probabilities.argmax())
-            st.caption(t("predict.random_caption", index=index, source=data.source))
+            st.caption(t("predict.random_caption", index=index, source=data_description(data)))
             if predicted == true_digit:
                 st.success(
                     t("predict.random_right", true=true_digit, predicted=predicted),

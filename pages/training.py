@@ -25,6 +25,7 @@ from ui.state import (
     TRAIN_SETTINGS,
     TRAIN_STOP_REQUESTED,
     TRAINED,
+    data_description,
     ensure_frame,
     require_dataset,
     set_model_source,
@@ -402,9 +403,10 @@ if action is not None:
                     "validation_split": settings["validation_split"],
                     "cosine": settings["cosine"],
                     "evaluation": None,
-                    "data_source": data.source,
+                    "data": data,  # a reference to the shared cached dataset, not a copy
                 }
                 st.session_state[TRAINED] = trained
+                cnn.release_memory()  # the replaced model and its MLP baseline
                 run_cnn(trained, data, initial_epoch=0)
             elif action == "continue" and stopped:
                 # A run kept from elsewhere may lack settings: the course's then.
@@ -449,7 +451,7 @@ with st.container():
                         if run_config.mixed_precision
                         else "train.precision_fp32"
                     ),
-                    data=trained.get("data_source", data.source),
+                    data=data_description(trained.get("data", data)),
                 )
             )
 

@@ -641,7 +641,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "softmax）把像素当作一长串数字，没有卷积。它使用相同的数据、训练轮数、批大小和验证集"
         "比例进行训练。",
     ),
-    "train.compare": ("Train the MLP for {epochs} epochs", "训练多层感知器 {epochs} 轮"),
+    "train.compare": (
+        "Train the MLP for the same {epochs} epoch(s)",
+        "用同样的 {epochs} 轮训练多层感知器",
+    ),
     "train.compare_alt": (
         "Accuracy and loss per epoch of the CNN and the MLP.",
         "卷积神经网络与多层感知器每个训练轮数的准确率和损失。",

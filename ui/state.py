@@ -246,6 +246,9 @@ def accept_uploaded_model(file) -> str | None:
         }
         return str(error)
     st.session_state.pop(UPLOAD_REFUSED, None)
+    replacing = UPLOADED in st.session_state
     st.session_state[UPLOADED] = {"model": model, "name": file.name, "file_id": file_id}
+    if replacing:
+        cnn.release_memory()  # the previously uploaded model
     set_model_source("uploaded")
     return None
