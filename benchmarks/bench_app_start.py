@@ -44,7 +44,7 @@ def main() -> None:
             first_page = time.perf_counter() - start
             page.context.close()
             cold, warm = {}, {}
-            for url_path, name, _ in PAGES:
+            for url_path, name, *_ in PAGES:
                 for attempt in range(1 + args.repeats):
                     page = new_page(browser)
                     began = time.perf_counter()
