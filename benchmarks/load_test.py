@@ -65,8 +65,12 @@ class Sampler(threading.Thread):
             time.sleep(0.25)
 
 
-def visit_pages(page, base_url: str, errors: list, timings: dict) -> None:
-    for url_path in ("", "dataset", "architecture", "predict"):
+PAGES = ("home", "dataset", "architecture", "predict")
+
+
+def visit_pages(page, base_url: str, errors: list, timings: dict, pages=PAGES) -> None:
+    for name in pages:
+        url_path = "" if name == "home" else name
         began = time.perf_counter()
         try:
             open_app(page, base_url, url_path)
@@ -87,6 +91,9 @@ def main() -> None:
     arguments.add_argument("--trainers", type=int, default=3)
     arguments.add_argument("--epochs", type=int, default=1)
     arguments.add_argument("--deadline", type=float, default=600, help="seconds, at most")
+    arguments.add_argument(
+        "--pages", nargs="+", default=list(PAGES), choices=PAGES, help="pages every session opens"
+    )
     args = arguments.parse_args()
     if not 1 <= args.sessions <= 50 or not 0 <= args.trainers <= args.sessions:
         raise SystemExit("--sessions must be 1-50 and --trainers at most --sessions")
@@ -102,7 +109,7 @@ def main() -> None:
         idle_rss = rss_mb(server.process.pid)[0]
         pages = [new_page(browser) for _ in range(args.sessions)]
         for page in pages:  # every session open at once, each visiting every page
-            visit_pages(page, server.url, errors, timings)
+            visit_pages(page, server.url, errors, timings, args.pages)
         after_visits = rss_mb(server.process.pid)[0]
         trainers = pages[: args.trainers]
         for page in trainers:
