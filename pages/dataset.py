@@ -205,11 +205,10 @@ with mean_column:
     st.subheader(t("dataset.mean_header"))
     st.caption(t("dataset.mean_caption"))
     means = class_means(data.source, data.y_train, data.x_train)
-    with st.container(key="dataset_means", horizontal=True):
+    with st.container(key="dataset_means"):
         st.image(
-            [charts.digit_grid_image(mean[None], scale=3) for mean in means],
-            caption=[str(digit) for digit in range(NUM_CLASSES)],
-            width=90,
+            charts.digit_grid_image(means, columns=5, scale=4),
+            caption=t("dataset.chart_mean"),
             output_format="PNG",
         )
 with histogram_column:

@@ -243,7 +243,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "随机抽取的训练数字：每一列是同一个数字（从 0 到 9）",
     ),
     "dataset.chart_digit": ("Heatmap of the chosen digit's pixel values", "所选数字像素值的热力图"),
-    "dataset.chart_mean": ("Average image of each digit", "每个数字的平均图像"),
+    "dataset.chart_mean": (
+        "Average image of each digit: 0-4 above, 5-9 below",
+        "每个数字的平均图像：上排 0-4，下排 5-9",
+    ),
     "dataset.chart_histogram": ("Histogram of pixel values", "像素值直方图"),
     # --- architecture page -----------------------------------------------------------------
     "arch.intro": (
