@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 from common import ROOT, parser, report
 
@@ -33,7 +34,7 @@ def main() -> None:
     args = arguments.parse_args()
     from playwright.sync_api import sync_playwright
 
-    env = {"MNIST_PATH": args.data} if args.data else {}
+    env = {"MNIST_PATH": str(Path(args.data).resolve())} if args.data else {}
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         start = time.perf_counter()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from pathlib import Path
 
 from common import ROOT, parser, report
 
@@ -99,7 +100,8 @@ def main() -> None:
         raise SystemExit("--sessions must be 1-50 and --trainers at most --sessions")
     from playwright.sync_api import sync_playwright
 
-    env = {"MNIST_PATH": args.data} if args.data else {}
+    # The server runs in the repository root: give it an absolute path.
+    env = {"MNIST_PATH": str(Path(args.data).resolve())} if args.data else {}
     errors, timings, queue_messages = [], {}, 0
     started = time.perf_counter()
     with sync_playwright() as playwright, StreamlitServer(extra_env=env) as server:

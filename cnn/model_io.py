@@ -44,7 +44,18 @@ _UNSAFE_LAYERS = {"Lambda", "TFSMLayer", "JaxLayer", "FlaxLayer", "TorchModuleWr
 
 
 class ModelFileError(ValueError):
-    """A model file that cannot or must not be used, with a reason a user can act on."""
+    """A model file that cannot or must not be used, with a reason a user can act on.
+
+    Attributes:
+        reason: a short code for the kind of refusal ("hdf5", "unsafe_layer", ...), so a UI
+            can show the message in its own language.
+        details: the values the message names (file name, layer class, shape, ...).
+    """
+
+    def __init__(self, message: str, reason: str = "invalid", **details):
+        super().__init__(message)
+        self.reason = reason
+        self.details = details
 
 
 def _read_bytes(path_or_bytes) -> tuple[bytes, str]:
@@ -53,31 +64,40 @@ def _read_bytes(path_or_bytes) -> tuple[bytes, str]:
     if hasattr(path_or_bytes, "read"):  # a file object, e.g. Streamlit's UploadedFile
         name = getattr(path_or_bytes, "name", "the uploaded file")
         if not str(name).lower().endswith(".keras"):
-            raise ModelFileError(_wrong_format(name))
+            raise _wrong_format(name)
         return path_or_bytes.read(), str(name)
     path = Path(path_or_bytes)
     if path.suffix.lower() != ".keras":
-        raise ModelFileError(_wrong_format(path.name))
+        raise _wrong_format(path.name)
     if not path.is_file():
-        raise ModelFileError(f"Model file {path} does not exist.")
+        raise ModelFileError(f"Model file {path} does not exist.", "missing", name=str(path))
     if path.stat().st_size > MAX_MODEL_BYTES:
-        raise ModelFileError(_too_large(path.stat().st_size))
+        raise _too_large(path.stat().st_size)
     return path.read_bytes(), str(path)
 
 
-def _wrong_format(name, *, hdf5: bool = False) -> str:
+def _wrong_format(name, *, hdf5: bool = False) -> ModelFileError:
     if hdf5 or str(name).lower().endswith((".h5", ".hdf5")):
-        return (
+        return ModelFileError(
             f"{name} is a legacy HDF5 (.h5) model, which is not accepted. Save your model "
-            "with model.save('model.keras') and upload that."
+            "with model.save('model.keras') and upload that.",
+            "hdf5",
+            name=str(name),
         )
-    return f"{name} is not a .keras model file. Save your model with model.save('model.keras')."
+    return ModelFileError(
+        f"{name} is not a .keras model file. Save your model with model.save('model.keras').",
+        "wrong_format",
+        name=str(name),
+    )
 
 
-def _too_large(size: int) -> str:
-    return (
+def _too_large(size: int) -> ModelFileError:
+    return ModelFileError(
         f"The model file is {size / 1e6:.1f} MB; the limit is {MAX_MODEL_BYTES / 1e6:.0f} MB. "
-        "An MNIST model needs far less: check you saved the right model."
+        "An MNIST model needs far less: check you saved the right model.",
+        "too_large",
+        size=f"{size / 1e6:.1f}",
+        limit=f"{MAX_MODEL_BYTES / 1e6:.0f}",
     )
 
 
@@ -96,24 +116,31 @@ def _check_config_objects(node, where: str = "config") -> None:
         if class_name in _UNSAFE_LAYERS:
             raise ModelFileError(
                 f"The model contains a {class_name} layer ({where}), which can run arbitrary "
-                "code, so it is refused. Rebuild the model from standard layers only."
+                "code, so it is refused. Rebuild the model from standard layers only.",
+                "unsafe_layer",
+                layer=class_name,
             )
         if class_name in ("function", "__lambda__") or module in ("builtins", "__main__"):
             raise ModelFileError(
                 f"The model contains Python code ({where}: {class_name}), so it is refused. "
-                "Use only standard Keras layers and built-in activations."
+                "Use only standard Keras layers and built-in activations.",
+                "python_code",
             )
         if module is not None and module not in _SAFE_MODULES:
             raise ModelFileError(
                 f"The model uses {class_name} from {module!r} ({where}), which is not a "
-                "built-in Keras class, so it is refused. Use only standard Keras layers."
+                "built-in Keras class, so it is refused. Use only standard Keras layers.",
+                "custom_class",
+                layer=class_name,
             )
         if registered not in (None, class_name) or (
             module == "keras.layers" and not _is_builtin_layer(class_name)
         ):
             raise ModelFileError(
                 f"The model uses a custom class {registered or class_name!r} ({where}), which "
-                "is refused. Use only standard Keras layers."
+                "is refused. Use only standard Keras layers.",
+                "custom_class",
+                layer=str(registered or class_name),
             )
     for key, value in node.items():
         _check_config_objects(value, f"{where}.{key}")
@@ -135,13 +162,14 @@ def inspect_model_archive(data: bytes) -> dict:
             classes that are not built-in Keras ones.
     """
     if len(data) > MAX_MODEL_BYTES:
-        raise ModelFileError(_too_large(len(data)))
+        raise _too_large(len(data))
     if data[:8] == b"\x89HDF\r\n\x1a\n":
-        raise ModelFileError(_wrong_format("This file", hdf5=True))
+        raise _wrong_format("This file", hdf5=True)
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ModelFileError(
             "This is not a .keras model: a .keras file is a zip archive, and this one is not. "
-            "Save your model with model.save('model.keras')."
+            "Save your model with model.save('model.keras').",
+            "not_zip",
         )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -149,21 +177,29 @@ def inspect_model_archive(data: bytes) -> dict:
             if "config.json" not in names or not any(n.startswith("model.weights") for n in names):
                 raise ModelFileError(
                     "This zip is not a Keras model archive (it has no config.json and "
-                    "model.weights.h5). Save your model with model.save('model.keras')."
+                    "model.weights.h5). Save your model with model.save('model.keras').",
+                    "not_archive",
                 )
             unpacked = sum(info.file_size for info in archive.infolist())
             if unpacked > MAX_UNPACKED_BYTES:
                 raise ModelFileError(
                     f"The archive unpacks to {unpacked / 1e6:.0f} MB, more than an MNIST model "
-                    "can need; it is refused."
+                    "can need; it is refused.",
+                    "too_large",
+                    size=f"{unpacked / 1e6:.0f}",
+                    limit=f"{MAX_UNPACKED_BYTES / 1e6:.0f}",
                 )
             config = json.loads(archive.read("config.json"))
     except ModelFileError:
         raise
     except (zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, KeyError) as error:
-        raise ModelFileError(f"The model archive is damaged ({error}). Save it again.") from error
+        raise ModelFileError(
+            f"The model archive is damaged ({error}). Save it again.", "damaged"
+        ) from error
     if not isinstance(config, dict) or "class_name" not in config:
-        raise ModelFileError("The model archive's config.json is not a Keras model config.")
+        raise ModelFileError(
+            "The model archive's config.json is not a Keras model config.", "damaged"
+        )
     _check_config_objects(config)
     return config
 
@@ -175,12 +211,16 @@ def check_mnist_shapes(model) -> None:
     if input_shape != (28, 28, 1):
         raise ModelFileError(
             f"The model takes input of shape {input_shape}; an MNIST model must take "
-            "(28, 28, 1) images."
+            "(28, 28, 1) images.",
+            "input_shape",
+            shape=str(input_shape),
         )
     if output_shape != (10,):
         raise ModelFileError(
             f"The model outputs shape {output_shape}; an MNIST model must output 10 "
-            "probabilities, one per digit."
+            "probabilities, one per digit.",
+            "output_shape",
+            shape=str(output_shape),
         )
 
 
@@ -211,7 +251,9 @@ def load_model_file(path_or_bytes):
         try:
             model = keras.saving.load_model(path, compile=False, safe_mode=True)
         except Exception as error:  # Keras raises many kinds; all mean "unusable"
-            raise ModelFileError(f"Keras could not load {name}: {error}") from error
+            raise ModelFileError(
+                f"Keras could not load {name}: {error}", "keras_failed", error=str(error)
+            ) from error
     check_mnist_shapes(model)
     return model
 

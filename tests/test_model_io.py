@@ -319,3 +319,21 @@ def test_load_default_model_explains_a_missing_file(monkeypatch, tmp_path):
             cnn.model_io.load_default_model()
     finally:
         cnn.model_io.load_default_model.cache_clear()
+
+
+def test_every_refusal_reason_has_a_translated_message():
+    """The UI shows refusals in the user's language through `reason` and `details`."""
+    import re
+
+    from ui.i18n import TEXT, translate
+
+    source = (Path(__file__).resolve().parents[1] / "cnn" / "model_io.py").read_text()
+    found = set(re.findall(r'^\s*"([a-z0-9_]+)",\s*$', source, re.M))
+    reasons = found - {"invalid"} - cnn.model_io._SAFE_MODULES
+    assert {"hdf5", "unsafe_layer", "not_zip", "input_shape"} <= reasons
+    for reason in reasons:
+        assert f"model_error.{reason}" in TEXT, reason
+    error = cnn.ModelFileError("x", "unsafe_layer", layer="Lambda")
+    assert error.reason == "unsafe_layer" and "Lambda" in translate(
+        "model_error.unsafe_layer", "zh", **error.details
+    )

@@ -135,6 +135,68 @@ TEXT: dict[str, tuple[str, str]] = {
         "课程的结论（可在“训练”页面亲自验证）：卷积神经网络在准确率和过拟合两方面都优于"
         "多层感知器。",
     ),
+    # --- why an uploaded model is refused (cnn.ModelFileError.reason) -----------------------
+    "model_error.hdf5": (
+        "{name} is a legacy HDF5 (.h5) model, which is not accepted. Save your model with "
+        "model.save('model.keras') and upload that.",
+        "{name} 是旧的 HDF5（.h5）格式模型，不予接受。"
+        "请用 model.save('model.keras') 保存后再上传。",
+    ),
+    "model_error.wrong_format": (
+        "{name} is not a .keras model file. Save your model with model.save('model.keras').",
+        "{name} 不是 .keras 模型文件。请用 model.save('model.keras') 保存模型。",
+    ),
+    "model_error.missing": ("Model file {name} does not exist.", "模型文件 {name} 不存在。"),
+    "model_error.too_large": (
+        "The model file is {size} MB; the limit is {limit} MB. An MNIST model needs far less: "
+        "check you saved the right model.",
+        "模型文件有 {size} MB，上限为 {limit} MB。"
+        "MNIST 模型远用不了这么大：请确认保存的是正确的模型。",
+    ),
+    "model_error.not_zip": (
+        "This is not a .keras model: a .keras file is a zip archive, and this one is not. Save "
+        "your model with model.save('model.keras').",
+        "这不是 .keras 模型：.keras 文件是 zip 压缩包，而这个文件不是。请用 "
+        "model.save('model.keras') 保存模型。",
+    ),
+    "model_error.not_archive": (
+        "This zip is not a Keras model archive (it has no config.json and model.weights.h5). "
+        "Save your model with model.save('model.keras').",
+        "这个 zip 不是 Keras 模型包（缺少 config.json 和 model.weights.h5）。请用 "
+        "model.save('model.keras') 保存模型。",
+    ),
+    "model_error.damaged": (
+        "The model archive is damaged. Save it again.",
+        "模型文件已损坏，请重新保存。",
+    ),
+    "model_error.unsafe_layer": (
+        "The model contains a {layer} layer, which can run arbitrary code, so it is refused. "
+        "Rebuild the model from standard layers only.",
+        "模型包含 {layer} 层，它可以运行任意代码，因此被拒绝。请只用标准层重新搭建模型。",
+    ),
+    "model_error.python_code": (
+        "The model contains Python code, so it is refused. Use only standard Keras layers and "
+        "built-in activations.",
+        "模型包含 Python 代码，因此被拒绝。请只使用标准 Keras 层和内置激活函数。",
+    ),
+    "model_error.custom_class": (
+        "The model uses {layer}, which is not a built-in Keras class, so it is refused. Use "
+        "only standard Keras layers.",
+        "模型使用了 {layer}，它不是 Keras 的内置类，因此被拒绝。请只使用标准 Keras 层。",
+    ),
+    "model_error.input_shape": (
+        "The model takes input of shape {shape}; an MNIST model must take (28, 28, 1) images.",
+        "模型的输入形状是 {shape}；MNIST 模型的输入必须是 (28, 28, 1) 的图像。",
+    ),
+    "model_error.output_shape": (
+        "The model outputs shape {shape}; an MNIST model must output 10 probabilities, one per "
+        "digit.",
+        "模型的输出形状是 {shape}；MNIST 模型必须输出 10 个概率，每个数字一个。",
+    ),
+    "model_error.keras_failed": (
+        "Keras could not load the model: {error}",
+        "Keras 无法加载该模型：{error}",
+    ),
     # --- errors shared by pages ------------------------------------------------------------
     "error.unexpected": (
         "Something went wrong: {error}. Your work so far is kept; try again.",

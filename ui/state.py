@@ -218,6 +218,15 @@ def set_model_source(source: str) -> None:
     st.session_state[MODEL_SOURCE] = source
 
 
+def model_error_text(error: cnn.ModelFileError) -> str:
+    """Why a model was refused, in the chosen language (the library's English otherwise)."""
+    key = f"model_error.{getattr(error, 'reason', '')}"
+    try:
+        return t(key, **getattr(error, "details", {}))
+    except (KeyError, IndexError):
+        return str(error)
+
+
 def accept_uploaded_model(file) -> str | None:
     """Load an uploaded `.keras` file safely and make it the model in use.
 
@@ -239,12 +248,9 @@ def accept_uploaded_model(file) -> str | None:
     try:
         model = cnn.load_model_file(file)
     except cnn.ModelFileError as error:
-        st.session_state[UPLOAD_REFUSED] = {
-            "file_id": file_id,
-            "name": file.name,
-            "error": str(error),
-        }
-        return str(error)
+        message = model_error_text(error)
+        st.session_state[UPLOAD_REFUSED] = {"file_id": file_id, "name": file.name, "error": message}
+        return message
     st.session_state.pop(UPLOAD_REFUSED, None)
     replacing = UPLOADED in st.session_state
     st.session_state[UPLOADED] = {"model": model, "name": file.name, "file_id": file_id}
