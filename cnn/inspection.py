@@ -28,16 +28,18 @@ def _one_image(image) -> np.ndarray:
 
 
 def _predictor(model):
-    """A `tf.function` with a fixed input signature: one trace, ~1 ms a call."""
+    """A compiled function with a fixed input signature: one trace, under 1 ms a call."""
     with _lock:
         function = _predictors.get(model)
         if function is None:
             signature = [tf.TensorSpec((1, IMAGE_SIZE, IMAGE_SIZE, 1), tf.float32)]
             # A weak reference, so the cache never keeps a replaced model alive.
             model_ref = weakref.ref(model)
+            # The concrete function itself: calling it skips tf.function's argument
+            # matching (about a third of a millisecond of a ~1 ms call).
             function = tf.function(
                 lambda x: model_ref()(x, training=False), input_signature=signature
-            )
+            ).get_concrete_function()
             _predictors[model] = function
     return function
 

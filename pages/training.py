@@ -48,6 +48,7 @@ WIDGET_KEYS = {
     "optimizer": "train_optimizer",
     "learning_rate": "train_learning_rate",
     "cosine": "train_cosine",
+    "augment": "train_augment",
     "mixed_precision": "train_mixed_precision",
 }
 
@@ -63,6 +64,7 @@ def preset_settings(name: str, native_bf16: bool = False) -> dict:
         "optimizer": recipe.model.optimizer,
         "learning_rate": recipe.model.learning_rate,
         "cosine": recipe.schedule == "cosine",
+        "augment": recipe.augment,
         # bfloat16 pays off only where the CPU computes it natively.
         "mixed_precision": name == "quick" and native_bf16,
     }
@@ -210,6 +212,7 @@ def train_live(model, data, settings: dict, *, epochs: int, initial_epoch: int, 
             progress_every=max(1, batches_per_epoch // PROGRESS_CALLS_PER_EPOCH),
             schedule="cosine" if settings.get("cosine") else "constant",
             warmup_fraction=WARMUP_FRACTION,
+            augment=bool(settings.get("augment")),
         )
 
 
@@ -256,6 +259,8 @@ def run_mlp(cnn_run: dict, data) -> None:
         "batch_size": cnn_run.get("batch_size", 200),
         "validation_split": cnn_run.get("validation_split", 0.2),
         "cosine": False,
+        # The same digits as the CNN saw, so the comparison stays fair.
+        "augment": cnn_run.get("augment", False),
     }
     run = {"model": model, "history": cnn.empty_history(), "status": "running", **settings}
     run["epochs"] = max(1, len(cnn_run["history"]["loss"]))
@@ -347,6 +352,7 @@ with right:
         key=WIDGET_KEYS["learning_rate"],
     )
     st.toggle(t("train.cosine"), key=WIDGET_KEYS["cosine"], help=t("train.cosine_help"))
+    st.toggle(t("train.augment"), key=WIDGET_KEYS["augment"], help=t("train.augment_help"))
     st.toggle(
         t("train.mixed_precision"),
         key=WIDGET_KEYS["mixed_precision"],
@@ -402,6 +408,7 @@ if action is not None:
                     "batch_size": settings["batch_size"],
                     "validation_split": settings["validation_split"],
                     "cosine": settings["cosine"],
+                    "augment": settings["augment"],
                     "evaluation": None,
                     "data": data,  # a reference to the shared cached dataset, not a copy
                 }
@@ -410,7 +417,7 @@ if action is not None:
                 run_cnn(trained, data, initial_epoch=0)
             elif action == "continue" and stopped:
                 # A run kept from elsewhere may lack settings: the course's then.
-                for name in ("batch_size", "validation_split", "cosine"):
+                for name in ("batch_size", "validation_split", "cosine", "augment"):
                     trained.setdefault(name, preset_settings("seed")[name])
                 done_epochs = len(trained["history"]["loss"])
                 trained["epochs"] = max(trained["epochs"], done_epochs + 1)

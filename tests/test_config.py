@@ -112,6 +112,11 @@ def test_presets():
     assert quick.schedule == "cosine"
     # The quick preset trains the same network.
     assert quick.model.with_changes(learning_rate=0.001) == ModelConfig()
+    assert not seed.augment and not quick.augment
+    best = PRESETS["best"]
+    assert best.augment and best.schedule == "cosine" and best.epochs > seed.epochs
+    # The best preset trains the same network too: only the recipe differs.
+    assert best.model.with_changes(learning_rate=0.001) == ModelConfig()
 
 
 def test_package_exports_and_lazy_names():

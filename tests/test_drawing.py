@@ -119,6 +119,16 @@ def test_other_image_types_give_the_same_result(sample, convert):
     np.testing.assert_allclose(canvas_to_mnist(convert(canvas)), canvas_to_mnist(canvas), atol=1e-5)
 
 
+def test_the_fast_path_for_canvas_images_gives_the_general_result(sample):
+    # uint8 RGBA with transparency (what the canvas returns) takes a shortcut; floats and
+    # int64 take the general path. Both must agree, with soft (anti-aliased) ink too.
+    canvas = cnn.redraw_as_canvas(sample.x_test[5], height=180, top=30, left=50)
+    canvas[..., 3] = (canvas[..., 3] * np.linspace(0.3, 1.0, CANVAS)[None, :]).astype(np.uint8)
+    for general in (canvas.astype(np.float32) / 255.0, canvas.astype(np.int64)):
+        np.testing.assert_allclose(cnn.ink_strength(canvas), cnn.ink_strength(general), atol=1e-6)
+        np.testing.assert_allclose(canvas_to_mnist(canvas), canvas_to_mnist(general), atol=1e-5)
+
+
 def test_a_thin_one_keeps_its_aspect_ratio():
     ink = np.zeros((CANVAS, CANVAS), bool)
     ink[40:240, 135:145] = True  # a 200 x 10 bar

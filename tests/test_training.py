@@ -14,7 +14,7 @@ import pytest
 
 import cnn
 from cnn.config import ModelConfig
-from cnn.training import HISTORY_KEYS, TrainingProgress, empty_history, train
+from cnn.training import HISTORY_KEYS, TrainingProgress, _batches, empty_history, train
 
 SMALL = ModelConfig(filters=(4, 8), dense_units=16, learning_rate=0.01)
 BATCHES_PER_EPOCH = 5
@@ -199,3 +199,82 @@ def test_too_few_images_raise(tiny_data):
     )
     with pytest.raises(ValueError, match="too few"):
         train(cnn.build_model(SMALL), empty, epochs=1)
+
+
+def test_batches_are_the_seed_preprocessing_one_batch_at_a_time(tiny_data):
+    images, labels = tiny_data.x_train[:250], tiny_data.y_train[:250]
+    batches = list(_batches(images, labels, 100, shuffle=False, seed=None))
+    assert [len(x) for x, _ in batches] == [100, 100, 50]
+    x = np.concatenate([np.asarray(x) for x, _ in batches])
+    y = np.concatenate([np.asarray(y) for _, y in batches])
+    np.testing.assert_allclose(x, cnn.to_4d_float(images), rtol=1e-6)
+    np.testing.assert_array_equal(y, cnn.one_hot(labels))
+
+
+def test_shuffled_batches_hold_every_digit_once(tiny_data):
+    images, labels = tiny_data.x_train[:200], tiny_data.y_train[:200]
+    batches = list(_batches(images, labels, 64, shuffle=True, seed=3))
+    x = np.concatenate([np.asarray(x) for x, _ in batches])
+    y = np.concatenate([np.asarray(y) for _, y in batches])
+    assert not np.allclose(x, cnn.to_4d_float(images))  # the order changed
+    # Same digits with the same labels, each once: compare (ink, label) pairs sorted.
+    ink = images.reshape(200, -1).astype(np.int64).sum(1)
+    got_ink = np.rint(x * 255).astype(np.int64).reshape(200, -1).sum(1)
+    expected = sorted(zip(ink.tolist(), labels.tolist(), strict=True))
+    got = sorted(zip(got_ink.tolist(), y.argmax(1).tolist(), strict=True))
+    assert got == expected
+
+
+def test_augmented_batches_move_the_ink_but_keep_the_labels(tiny_data):
+    images, labels = tiny_data.x_train[:128], tiny_data.y_train[:128]
+    plain = [np.asarray(x) for x, _ in _batches(images, labels, 64, shuffle=False, seed=None)]
+    augmented = list(_batches(images, labels, 64, shuffle=False, seed=1, augment=True))
+    x = np.concatenate([np.asarray(x) for x, _ in augmented])
+    y = np.concatenate([np.asarray(y) for _, y in augmented])
+    np.testing.assert_array_equal(y, cnn.one_hot(labels))
+    assert x.shape == (128, 28, 28, 1)
+    assert x.min() >= 0 and x.max() <= 1 + 1e-6
+    changed = np.abs(x - np.concatenate(plain)).reshape(128, -1).max(axis=1) > 0.1
+    assert changed.mean() > 0.9  # nearly every digit is rotated, shifted or zoomed
+    # ... but still the same digit: roughly as much ink, and the ink still in the middle.
+    ink_before = np.concatenate(plain).reshape(128, -1).sum(1)
+    ink_after = x.reshape(128, -1).sum(1)
+    assert np.all(np.abs(ink_after / ink_before - 1) < 0.5)
+
+
+def test_training_with_augmentation_learns(tiny_data):
+    model = cnn.build_model(SMALL, seed=0)
+    history = train(model, tiny_data, epochs=3, batch_size=100, seed=0, augment=True)
+    assert len(history["loss"]) == 3
+    assert history["loss"][-1] < history["loss"][0]
+    assert int(model.optimizer.iterations) == 3 * BATCHES_PER_EPOCH
+
+
+def test_float_images_train_like_uint8(tiny_data):
+    as_float = cnn.Dataset(
+        tiny_data.x_train.astype(np.float32) / 255,
+        tiny_data.y_train,
+        tiny_data.x_test,
+        tiny_data.y_test,
+        "floats",
+    )
+    histories = [
+        train(cnn.build_model(SMALL, seed=0), data, epochs=1, batch_size=100, seed=0)
+        for data in (tiny_data, as_float)
+    ]
+    assert histories[0]["loss"] == pytest.approx(histories[1]["loss"], rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("labels", "match"),
+    [
+        (lambda y: y[:-1], "labels"),
+        (lambda y: np.where(y == 3, 10, y), "0 to 9"),
+    ],
+)
+def test_bad_labels_raise(tiny_data, labels, match):
+    bad = cnn.Dataset(
+        tiny_data.x_train, labels(tiny_data.y_train), tiny_data.x_test, tiny_data.y_test, "bad"
+    )
+    with pytest.raises(ValueError, match=match):
+        train(cnn.build_model(SMALL), bad, epochs=1)

@@ -79,8 +79,17 @@ def test_seed_defaults_and_quick_preset():
     assert at.select_slider(key="train_learning_rate").value == pytest.approx(0.003)
     assert at.toggle(key="train_cosine").value is True
     assert at.toggle(key="train_mixed_precision").value is cnn.cpu_has_native_bf16()
+    assert at.toggle(key="train_augment").value is False
     # The settings outlive the widgets (kept in a plain session-state key).
     assert at.session_state["train_settings"]["epochs"] == 3
+
+    at.segmented_control(key="train_preset").set_value("best").run()
+    assert_no_exception(at)
+    best = cnn.PRESETS["best"]
+    assert at.slider(key="train_epochs").value == best.epochs
+    assert at.slider(key="train_validation_split").value == pytest.approx(best.validation_split)
+    assert at.toggle(key="train_augment").value is True
+    assert at.session_state["train_settings"]["augment"] is True
 
 
 def test_one_epoch_training_draws_charts_and_tests_the_model():

@@ -1,0 +1,66 @@
+"""Peak memory of one process that trains the seed model on full MNIST, as the app does.
+
+    python benchmarks/bench_training_memory.py --epochs 10 \
+        --out benchmarks/results/training_memory.json
+
+Imports Streamlit as the app server does, loads full MNIST, trains the seed CNN with the
+seed's recipe (batch 200, validation split 0.2) and evaluates it. Reports the RSS before
+training and the process's peak RSS (`ru_maxrss`), total and without shared library pages.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+
+from common import load_data, parser, report
+
+import cnn
+
+
+def _anonymous_rss_mb() -> float:
+    with open("/proc/self/status") as file:
+        for line in file:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> None:
+    arguments = parser(__doc__)
+    arguments.add_argument("--epochs", type=int, default=10)
+    args = arguments.parse_args()
+    import streamlit  # noqa: F401  (the app server has it loaded)
+
+    data = load_data(args.data)
+    model = cnn.build_model()
+    before = cnn.process_rss_mb()
+    peak_anonymous = 0.0
+
+    def progress(update):
+        nonlocal peak_anonymous
+        peak_anonymous = max(peak_anonymous, _anonymous_rss_mb())
+
+    start = time.perf_counter()
+    history = cnn.train(model, data, epochs=args.epochs, progress=progress, seed=0)
+    result = cnn.evaluate(model, data)
+    peak_anonymous = max(peak_anonymous, _anonymous_rss_mb())
+    report(
+        {
+            "benchmark": "training_memory",
+            "data": data.source,
+            "epochs": args.epochs,
+            "seconds": round(time.perf_counter() - start, 1),
+            "test_accuracy": round(result.accuracy, 4),
+            "val_accuracy_last": round(history["val_accuracy"][-1], 4),
+            "rss_mb_before_training": round(before, 1),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "peak_anonymous_rss_mb": round(peak_anonymous, 1),
+            "target_peak_rss_mb": 1200,
+        },
+        args.out,
+    )
+
+
+if __name__ == "__main__":
+    main()
