@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from dataclasses import replace
 
 from common import load_data, parser, report
 
@@ -21,14 +22,17 @@ def main() -> None:
     arguments = parser(__doc__)
     arguments.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     arguments.add_argument("--recipe", default="seed", choices=sorted(cnn.PRESETS))
+    arguments.add_argument("--epochs", type=int, help="default: the recipe's")
     args = arguments.parse_args()
     data = load_data(args.data)
     recipe = cnn.PRESETS[args.recipe]
+    if args.epochs:
+        recipe = replace(recipe, epochs=args.epochs)
     runs = []
     for seed in args.seeds:
         model = cnn.build_model(recipe.model, seed=seed)
         start = time.perf_counter()
-        cnn.train(
+        history = cnn.train(
             model,
             data,
             epochs=recipe.epochs,
@@ -47,6 +51,9 @@ def main() -> None:
                 "test_accuracy": result.accuracy,
                 "test_loss": round(result.loss, 4),
                 "train_seconds": round(seconds, 1),
+                "epochs": len(history["loss"]),
+                "val_accuracy_per_epoch": [round(v, 4) for v in history["val_accuracy"]],
+                "train_accuracy_per_epoch": [round(v, 4) for v in history["accuracy"]],
             }
         )
         print(runs[-1], flush=True)
@@ -54,6 +61,7 @@ def main() -> None:
         {
             "benchmark": "accuracy",
             "recipe": args.recipe,
+            "epochs": recipe.epochs,
             "data": data.source,
             "runs": runs,
             "median_test_accuracy": statistics.median(r["test_accuracy"] for r in runs),

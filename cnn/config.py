@@ -204,9 +204,10 @@ PRESETS: dict[str, TrainingRecipe] = {
         model=ModelConfig(learning_rate=0.003),
     ),
     # Same network again, trained longer on digits randomly rotated, shifted and zoomed a
-    # little each epoch: the best test accuracy this app offers (about 99.5 %).
+    # little each epoch: the best test accuracy this app offers (99.5 % on full MNIST; 15
+    # epochs reached 99.43 %).
     "best": TrainingRecipe(
-        epochs=15,
+        epochs=30,
         batch_size=128,
         validation_split=0.05,
         schedule="cosine",
