@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
-from cnn.config import NUM_CLASSES
+from cnn.config import IMAGE_SIZE, NUM_CLASSES
 from cnn.data import Dataset, check_labels, to_4d_float
 from cnn.model import make_optimizer
 
@@ -126,7 +126,7 @@ class _ProgressCallback(keras.callbacks.Callback):
 def _as_uint8_or_float(images) -> np.ndarray:
     """The training images as (N, 28, 28): uint8 stays uint8 (4x less memory than float32)."""
     images = np.asarray(images)
-    if images.dtype == np.uint8 and images.ndim == 3:
+    if images.dtype == np.uint8 and images.shape[1:] == (IMAGE_SIZE, IMAGE_SIZE):
         return images
     return to_4d_float(images)[..., 0]
 

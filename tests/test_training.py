@@ -278,3 +278,10 @@ def test_bad_labels_raise(tiny_data, labels, match):
     )
     with pytest.raises(ValueError, match=match):
         train(cnn.build_model(SMALL), bad, epochs=1)
+
+
+def test_images_of_the_wrong_size_raise(tiny_data):
+    images = np.zeros((600, 30, 30), np.uint8)
+    wrong = cnn.Dataset(images, tiny_data.y_train, tiny_data.x_test, tiny_data.y_test, "x")
+    with pytest.raises(ValueError, match=r"Expected images of shape \(N, 28, 28\)"):
+        train(cnn.build_model(SMALL), wrong, epochs=1)
