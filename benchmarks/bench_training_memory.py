@@ -13,17 +13,9 @@ from __future__ import annotations
 import resource
 import time
 
-from common import load_data, parser, report
+from common import load_data, memory_mb, parser, report
 
 import cnn
-
-
-def _anonymous_rss_mb() -> float:
-    with open("/proc/self/status") as file:
-        for line in file:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def main() -> None:
@@ -39,12 +31,12 @@ def main() -> None:
 
     def progress(update):
         nonlocal peak_anonymous
-        peak_anonymous = max(peak_anonymous, _anonymous_rss_mb())
+        peak_anonymous = max(peak_anonymous, memory_mb()["RssAnon"])
 
     start = time.perf_counter()
     history = cnn.train(model, data, epochs=args.epochs, progress=progress, seed=0)
     result = cnn.evaluate(model, data)
-    peak_anonymous = max(peak_anonymous, _anonymous_rss_mb())
+    peak_anonymous = max(peak_anonymous, memory_mb()["RssAnon"])
     report(
         {
             "benchmark": "training_memory",

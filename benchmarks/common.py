@@ -71,6 +71,21 @@ def matmul_gflops(size: int = 2048, repeats: int = 5) -> float:
     return 2 * size**3 / best / 1e9
 
 
+def memory_mb(pid: int | str = "self") -> dict[str, float]:
+    """A process' memory from /proc/<pid>/status in MB: VmRSS, VmHWM (peak RSS) and RssAnon
+    (RSS without file-backed pages such as shared libraries); NaN where unknown."""
+    values = dict.fromkeys(("VmRSS", "VmHWM", "RssAnon"), float("nan"))
+    try:
+        with open(f"/proc/{pid}/status") as file:
+            for line in file:
+                key, _, value = line.partition(":")
+                if key in values:
+                    values[key] = int(value.split()[0]) / 1024
+    except OSError:
+        pass
+    return values
+
+
 def report(result: dict, out: str | None) -> None:
     result = {"machine": machine(), **result}
     text = json.dumps(result, indent=2)

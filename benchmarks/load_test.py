@@ -21,7 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-from common import ROOT, parser, report
+from common import ROOT, memory_mb, parser, report
 
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
@@ -40,17 +40,9 @@ from server import (  # noqa: E402
 
 
 def rss_mb(pid: int) -> tuple[float, float]:
-    """(VmRSS, VmHWM) of a process in MB."""
-    values = {}
-    try:
-        with open(f"/proc/{pid}/status") as file:
-            for line in file:
-                if line.startswith(("VmRSS:", "VmHWM:", "RssAnon:")):
-                    key, value = line.split(":", 1)
-                    values[key] = int(value.split()[0]) / 1024
-    except OSError:
-        pass
-    return values.get("VmRSS", float("nan")), values.get("RssAnon", float("nan"))
+    """(VmRSS, RssAnon) of a process in MB."""
+    values = memory_mb(pid)
+    return values["VmRSS"], values["RssAnon"]
 
 
 class Sampler(threading.Thread):

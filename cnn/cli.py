@@ -78,6 +78,7 @@ def _train(args) -> int:
     epochs = args.epochs or recipe.epochs
     batch_size = args.batch_size or recipe.batch_size
     split = recipe.validation_split if args.validation_split is None else args.validation_split
+    augment = recipe.augment if args.augment is None else args.augment
 
     from cnn.data import DataError, load_mnist
 
@@ -124,7 +125,7 @@ def _train(args) -> int:
         progress=report,
         schedule=recipe.schedule,
         warmup_fraction=recipe.warmup_fraction,
-        augment=recipe.augment if args.augment is None else args.augment,
+        augment=augment,
     )
     seconds = time.perf_counter() - start
     result = evaluate(model, data)
@@ -145,7 +146,7 @@ def _train(args) -> int:
                     "epochs": epochs,
                     "batch_size": batch_size,
                     "validation_split": split,
-                    "augment": recipe.augment if args.augment is None else args.augment,
+                    "augment": augment,
                     "seed": args.seed,
                     "train_seconds": round(seconds, 1),
                     "test_loss": result.loss,
