@@ -1,8 +1,10 @@
-"""Plotly figures the pages place. Every text shown is a parameter, so pages can translate."""
+"""Figures the pages place: Plotly charts and SVG diagrams. Every text shown is a parameter,
+so pages can translate."""
 
 from __future__ import annotations
 
 import math
+from html import escape
 
 import numpy as np
 import plotly.graph_objects as go
@@ -240,78 +242,59 @@ def pixel_histogram_figure(
     return figure
 
 
-def shape_flow_figure(config: ModelConfig | None = None) -> go.Figure:
-    """A diagram of the tensor shapes layer by layer (28x28x1 -> 28x28x16 -> 14x14x16 -> ...).
+_LAYER_COLOURS = {
+    "Input": "#7f7f7f",
+    "Conv2D": "#1f77b4",
+    "MaxPooling2D": "#2ca02c",
+    "AveragePooling2D": "#2ca02c",
+    "Dropout": "#c7c7c7",
+    "Flatten": "#9467bd",
+    "Dense": "#ff7f0e",
+}
 
-    Each layer is a box whose height grows with its number of values (log scale) and whose
-    label gives its type and shape.
+
+def shape_flow_svg(config: ModelConfig | None = None, *, params_label: str = "params") -> str:
+    """A diagram of the tensor shapes layer by layer (28x28x1 -> 28x28x16 -> 14x14x16 -> ...),
+    as an SVG document (a static image: no charting library to load in the browser).
+
+    Each layer is a box whose height grows with its number of values (log scale), with its
+    type above, its output shape below and its parameter count under that (with
+    `params_label`, also in the hover title); arrows join them.
     """
     specs = layer_specs(config)
-    figure = go.Figure()
-    palette = {
-        "Input": "#7f7f7f",
-        "Conv2D": "#1f77b4",
-        "MaxPooling2D": "#2ca02c",
-        "AveragePooling2D": "#2ca02c",
-        "Dropout": "#c7c7c7",
-        "Flatten": "#9467bd",
-        "Dense": "#ff7f0e",
-    }
+    step, box, middle = 120, 92, 110  # px between layers, box width, y of the axis
+    largest = math.log10(28 * 28 * 64)
+    parts = []
     for index, spec in enumerate(specs):
-        size = int(np.prod(spec.output_shape))
-        half = 0.15 + 0.35 * math.log10(size) / math.log10(28 * 28 * 64)
-        figure.add_shape(
-            type="rect",
-            x0=index - 0.38,
-            x1=index + 0.38,
-            y0=-half,
-            y1=half,
-            fillcolor=palette.get(spec.kind, "#17becf"),
-            opacity=0.8,
-            line={"width": 0},
-        )
+        centre = step * index + step / 2
+        half = 12 + 68 * math.log10(int(np.prod(spec.output_shape))) / largest
         shape = "×".join(str(s) for s in spec.output_shape)
-        figure.add_annotation(
-            x=index,
-            y=half + 0.08,
-            text=f"<b>{spec.kind}</b>",
-            showarrow=False,
-            font={"size": 10},
-        )
-        figure.add_annotation(
-            x=index, y=-half - 0.08, text=shape, showarrow=False, font={"size": 10}
-        )
-        figure.add_trace(
-            go.Scatter(
-                x=[index],
-                y=[0],
-                mode="markers",
-                marker={"opacity": 0},
-                hovertext=f"{spec.name}: {spec.kind}, {shape}, {spec.params:,} params",
-                hoverinfo="text",
-                showlegend=False,
-            )
+        colour = _LAYER_COLOURS.get(spec.kind, "#17becf")
+        parts.append(
+            f'<g class="layer"><title>{escape(spec.name)}: {escape(spec.kind)}, {shape}, '
+            f"{spec.params:,} {escape(params_label)}</title>"
+            f'<rect x="{centre - box / 2:.1f}" y="{middle - half:.1f}" width="{box}" '
+            f'height="{2 * half:.1f}" rx="4" fill="{colour}" fill-opacity="0.85"/>'
+            f'<text x="{centre:.1f}" y="{middle - half - 8:.1f}" font-weight="bold">'
+            f"{escape(spec.kind)}</text>"
+            f'<text x="{centre:.1f}" y="{middle + half + 18:.1f}">{shape}</text>'
+            f'<text x="{centre:.1f}" y="{middle + half + 34:.1f}" fill="#666">'
+            f"{spec.params:,} {escape(params_label)}</text></g>"
         )
         if index:
-            figure.add_annotation(
-                x=index - 0.38,
-                y=0,
-                ax=index - 0.62,
-                ay=0,
-                xref="x",
-                yref="y",
-                axref="x",
-                ayref="y",
-                showarrow=True,
-                arrowhead=2,
-                arrowsize=1,
+            tip = centre - box / 2 - 2
+            parts.append(
+                f'<path d="M{tip - step + box + 4:.1f} {middle} H{tip:.1f} '
+                f'M{tip - 6:.1f} {middle - 5} L{tip:.1f} {middle} L{tip - 6:.1f} {middle + 5}" '
+                'stroke="#444" stroke-width="1.5" fill="none"/>'
             )
-    figure.update_xaxes(visible=False, range=[-0.6, len(specs) - 0.4])
-    figure.update_yaxes(visible=False, range=[-0.75, 0.75])
-    figure.update_layout(
-        height=260, margin={"t": 10, "b": 10, "l": 10, "r": 10}, plot_bgcolor="white"
+    width = step * len(specs)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} 230" width="{width}" '
+        'height="230" font-family="sans-serif" font-size="12" text-anchor="middle">'
+        + "".join(parts)
+        + "</svg>"
     )
-    return figure
 
 
 def activation_curves_figure(*, x_title: str = "input", y_title: str = "output") -> go.Figure:

@@ -1,4 +1,9 @@
-"""Dataset: what MNIST holds, and the course's three preprocessing steps on one real digit."""
+"""Dataset: what MNIST holds, and the course's three preprocessing steps on one real digit.
+
+The counts sit above three tabs whose content runs only while open: random digits (images),
+one digit pixel by pixel, and classes and pixel values. The page opens on the first, which
+draws no Plotly chart, so the browser need not load Plotly before the page is complete.
+"""
 
 import numpy as np
 import pandas as pd
@@ -7,7 +12,7 @@ import streamlit as st
 import cnn
 from cnn import charts
 from cnn.config import IMAGE_SIZE, NUM_CLASSES
-from ui.state import ensure_frame, require_dataset, t
+from ui.state import chapter_tabs, ensure_frame, require_dataset, t
 
 ensure_frame()
 
@@ -71,6 +76,133 @@ def random_digit(count: int) -> None:
     st.session_state["dataset_index"] = index
 
 
+def show_grid(data: cnn.Dataset) -> None:
+    """Random training digits of each class, one column per class."""
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.caption(t("dataset.grid_caption", per_class=PER_CLASS))
+        st.button(
+            t("dataset.reshuffle"),
+            key="dataset_reshuffle",
+            icon=":material/shuffle:",
+            on_click=reshuffle,
+        )
+    seed = st.session_state.setdefault(SEED, 0)
+    grid = random_grid(data.source, seed, data.y_train)
+    with st.container(key="dataset_grid"):
+        st.image(
+            charts.digit_grid_image(data.x_train[grid], columns=NUM_CLASSES, scale=3),
+            caption=t("dataset.chart_grid"),
+            output_format="PNG",
+        )
+
+
+def show_digit(data: cnn.Dataset) -> None:
+    """One digit's pixels before and after dividing by 255, and its one-hot label."""
+    train_total = len(data.x_train)
+    last = train_total - 1
+    index = min(max(int(st.session_state.get(DIGIT, 0)), 0), last)
+    st.session_state[DIGIT] = index
+    if "dataset_index" not in st.session_state:
+        st.session_state["dataset_index"] = index
+    image = data.x_train[index]
+    label = int(data.y_train[index])
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        st.number_input(
+            t("dataset.index", last=last),
+            min_value=0,
+            max_value=last,
+            step=1,
+            key="dataset_index",
+            on_change=copy_index,
+            width=280,
+        )
+        st.button(
+            t("dataset.random_digit"),
+            key="dataset_random",
+            icon=":material/casino:",
+            on_click=random_digit,
+            args=(train_total,),
+        )
+        st.metric(t("dataset.label"), str(label), width="content")
+
+    raw_column, normalised_column = st.columns(2)
+    with raw_column:
+        st.markdown(f"**{t('dataset.raw')}**")
+        st.plotly_chart(
+            pixel_figure(image.astype(np.float32), ".0f"),
+            key="dataset_raw_chart",
+            alt=t("dataset.chart_digit"),
+        )
+    with normalised_column:
+        st.markdown(f"**{t('dataset.normalised')}**")
+        normalised = cnn.to_4d_float(image)[0, ..., 0]
+        st.plotly_chart(
+            pixel_figure(normalised, ".1f"),
+            key="dataset_normalised_chart",
+            alt=t("dataset.chart_digit"),
+        )
+
+    st.markdown(
+        t(
+            "dataset.steps",
+            before=f"({train_total:,}, 28, 28)",
+            after=f"({train_total:,}, 28, 28, 1)",
+        )
+    )
+    st.code(t("dataset.code"), language="python")
+    st.markdown(f"**{t('dataset.one_hot', label=label)}**")
+    one_hot = cnn.one_hot(np.array([label]))[0].astype(int)
+    st.dataframe(
+        pd.DataFrame([one_hot], columns=[str(d) for d in range(NUM_CLASSES)]),
+        hide_index=True,
+        width="content",
+        key="dataset_one_hot",
+    )
+
+
+def show_classes(data: cnn.Dataset) -> None:
+    """How many of each digit, the average digit of each class, and the pixel values."""
+    train_total = len(data.x_train)
+    st.subheader(t("dataset.classes_header"))
+    st.caption(t("dataset.classes_caption"))
+    classes_figure = charts.class_distribution_figure(
+        data.y_train,
+        data.y_test,
+        train_label=t("dataset.train_set"),
+        test_label=t("dataset.test_set"),
+        x_title=t("dataset.digit_axis"),
+        y_title=t("dataset.images_axis"),
+    )
+    classes_figure.update_xaxes(type="category")  # every digit gets its tick
+    st.plotly_chart(
+        classes_figure,
+        key="dataset_classes_chart",
+        alt=t("dataset.chart_classes"),
+    )
+
+    mean_column, histogram_column = st.columns(2)
+    with mean_column:
+        st.subheader(t("dataset.mean_header"))
+        st.caption(t("dataset.mean_caption"))
+        means = class_means(data.source, data.y_train, data.x_train)
+        with st.container(key="dataset_means"):
+            st.image(
+                charts.digit_grid_image(means, columns=5, scale=4),
+                caption=t("dataset.chart_mean"),
+                output_format="PNG",
+            )
+    with histogram_column:
+        st.subheader(t("dataset.histogram_header"))
+        st.caption(t("dataset.histogram_caption", count=f"{min(train_total, HISTOGRAM_IMAGES):,}"))
+        st.plotly_chart(
+            histogram_figure(
+                data.source, t("dataset.pixel_axis"), t("dataset.pixels_axis"), data.x_train
+            ),
+            key="dataset_histogram_chart",
+            alt=t("dataset.chart_histogram"),
+        )
+
+
 st.title(t("nav.dataset"))
 data = require_dataset()
 st.write(t("dataset.intro"))
@@ -100,124 +232,13 @@ else:
         )
     )
 
-# --- classes ---------------------------------------------------------------------------
-st.subheader(t("dataset.classes_header"))
-st.caption(t("dataset.classes_caption"))
-classes_figure = charts.class_distribution_figure(
-    data.y_train,
-    data.y_test,
-    train_label=t("dataset.train_set"),
-    test_label=t("dataset.test_set"),
-    x_title=t("dataset.digit_axis"),
-    y_title=t("dataset.images_axis"),
-)
-classes_figure.update_xaxes(type="category")  # every digit gets its tick
-st.plotly_chart(
-    classes_figure,
-    key="dataset_classes_chart",
-    alt=t("dataset.chart_classes"),
-)
-
-# --- random grid -----------------------------------------------------------------------
-st.subheader(t("dataset.grid_header"))
-with st.container(horizontal=True, vertical_alignment="center"):
-    st.caption(t("dataset.grid_caption", per_class=PER_CLASS))
-    st.button(
-        t("dataset.reshuffle"),
-        key="dataset_reshuffle",
-        icon=":material/shuffle:",
-        on_click=reshuffle,
-    )
-seed = st.session_state.setdefault(SEED, 0)
-grid = random_grid(data.source, seed, data.y_train)
-with st.container(key="dataset_grid"):
-    st.image(
-        charts.digit_grid_image(data.x_train[grid], columns=NUM_CLASSES, scale=3),
-        caption=t("dataset.chart_grid"),
-        output_format="PNG",
-    )
-
-# --- one digit -------------------------------------------------------------------------
-st.subheader(t("dataset.digit_header"))
-last = train_total - 1
-index = min(max(int(st.session_state.get(DIGIT, 0)), 0), last)
-st.session_state[DIGIT] = index
-if "dataset_index" not in st.session_state:
-    st.session_state["dataset_index"] = index
-image = data.x_train[index]
-label = int(data.y_train[index])
-with st.container(horizontal=True, vertical_alignment="bottom"):
-    st.number_input(
-        t("dataset.index", last=last),
-        min_value=0,
-        max_value=last,
-        step=1,
-        key="dataset_index",
-        on_change=copy_index,
-        width=280,
-    )
-    st.button(
-        t("dataset.random_digit"),
-        key="dataset_random",
-        icon=":material/casino:",
-        on_click=random_digit,
-        args=(train_total,),
-    )
-    st.metric(t("dataset.label"), str(label), width="content")
-
-raw_column, normalised_column = st.columns(2)
-with raw_column:
-    st.markdown(f"**{t('dataset.raw')}**")
-    st.plotly_chart(
-        pixel_figure(image.astype(np.float32), ".0f"),
-        key="dataset_raw_chart",
-        alt=t("dataset.chart_digit"),
-    )
-with normalised_column:
-    st.markdown(f"**{t('dataset.normalised')}**")
-    normalised = cnn.to_4d_float(image)[0, ..., 0]
-    st.plotly_chart(
-        pixel_figure(normalised, ".1f"),
-        key="dataset_normalised_chart",
-        alt=t("dataset.chart_digit"),
-    )
-
-st.markdown(
-    t(
-        "dataset.steps",
-        before=f"({train_total:,}, 28, 28)",
-        after=f"({train_total:,}, 28, 28, 1)",
-    )
-)
-st.code(t("dataset.code"), language="python")
-st.markdown(f"**{t('dataset.one_hot', label=label)}**")
-one_hot = cnn.one_hot(np.array([label]))[0].astype(int)
-st.dataframe(
-    pd.DataFrame([one_hot], columns=[str(d) for d in range(NUM_CLASSES)]),
-    hide_index=True,
-    width="content",
-    key="dataset_one_hot",
-)
-
-# --- averages and pixel values ---------------------------------------------------------
-mean_column, histogram_column = st.columns(2)
-with mean_column:
-    st.subheader(t("dataset.mean_header"))
-    st.caption(t("dataset.mean_caption"))
-    means = class_means(data.source, data.y_train, data.x_train)
-    with st.container(key="dataset_means"):
-        st.image(
-            charts.digit_grid_image(means, columns=5, scale=4),
-            caption=t("dataset.chart_mean"),
-            output_format="PNG",
-        )
-with histogram_column:
-    st.subheader(t("dataset.histogram_header"))
-    st.caption(t("dataset.histogram_caption", count=f"{min(train_total, HISTOGRAM_IMAGES):,}"))
-    st.plotly_chart(
-        histogram_figure(
-            data.source, t("dataset.pixel_axis"), t("dataset.pixels_axis"), data.x_train
-        ),
-        key="dataset_histogram_chart",
-        alt=t("dataset.chart_histogram"),
-    )
+tabs = chapter_tabs("dataset_tab", ("grid", "digit", "classes"), "dataset.tab_")
+if tabs["grid"].open:
+    with tabs["grid"]:
+        show_grid(data)
+if tabs["digit"].open:
+    with tabs["digit"]:
+        show_digit(data)
+if tabs["classes"].open:
+    with tabs["classes"]:
+        show_classes(data)

@@ -1,6 +1,8 @@
-"""Chart builders: each returns a Plotly figure whose data are the input."""
+"""Chart builders: each returns a Plotly figure (or an SVG document) whose data are the input."""
 
 from __future__ import annotations
+
+from xml.etree import ElementTree
 
 import numpy as np
 import plotly.graph_objects as go
@@ -139,17 +141,24 @@ def test_pixel_histogram_figure():
     "config",
     [None, ModelConfig(filters=(8, 16, 32), kernel_size=3), ModelConfig(filters=(4,))],
 )
-def test_shape_flow_figure_has_one_box_per_layer(config):
-    figure = charts.shape_flow_figure(config)
+def test_shape_flow_svg_has_one_box_per_layer(config):
+    svg = charts.shape_flow_svg(config, params_label="参数")
+    root = ElementTree.fromstring(svg)  # well-formed XML, or this raises
+    namespace = "{http://www.w3.org/2000/svg}"
     specs = layer_specs(config)
-    boxes = [shape for shape in figure.layout.shapes if shape.type == "rect"]
-    assert len(boxes) == len(specs)
-    labels = [annotation.text for annotation in figure.layout.annotations if annotation.text]
-    for spec in specs:
-        assert "×".join(str(s) for s in spec.output_shape) in labels
-    hover = [trace.hovertext for trace in figure.data]
-    assert len(hover) == len(specs)
-    assert all(spec.name in text for spec, text in zip(specs, hover, strict=True))
+    layers = root.findall(f"{namespace}g")
+    assert len(layers) == len(specs)
+    heights = []
+    for spec, layer in zip(specs, layers, strict=True):
+        texts = [text.text for text in layer.findall(f"{namespace}text")]
+        assert texts == [spec.kind, "×".join(map(str, spec.output_shape)), f"{spec.params:,} 参数"]
+        title = layer.find(f"{namespace}title").text
+        assert title.startswith(f"{spec.name}: ") and title.endswith(f"{spec.params:,} 参数")
+        heights.append(float(layer.find(f"{namespace}rect").get("height")))
+    # A box grows with the number of values the layer outputs.
+    sizes = [int(np.prod(spec.output_shape)) for spec in specs]
+    assert [h for _, h in sorted(zip(sizes, heights, strict=True))] == sorted(heights)
+    assert len(root.findall(f"{namespace}path")) == len(specs) - 1  # the arrows between
 
 
 def test_activation_curves_figure():

@@ -238,14 +238,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "dataset.test_set": ("test set", "测试集"),
     "dataset.digit_axis": ("Digit", "数字"),
     "dataset.images_axis": ("Images", "图像数"),
-    "dataset.grid_header": ("Random digits of each class", "每个类别的随机数字"),
+    "dataset.tab_grid": ("Random digits", "随机数字"),
+    "dataset.tab_digit": ("One digit, pixel by pixel", "逐个像素看一个数字"),
+    "dataset.tab_classes": ("Classes and pixel values", "类别与像素值"),
     "dataset.grid_caption": (
         "{per_class} random training images per digit, one column per class: people write "
         "the same digit in many ways.",
         "每个数字随机抽取 {per_class} 张训练集图像，每列一个类别：同一个数字有许多种写法。",
     ),
     "dataset.reshuffle": ("Reshuffle", "重新抽取"),
-    "dataset.digit_header": ("One digit, pixel by pixel", "逐个像素看一个数字"),
     "dataset.index": (
         "Image number in the training set (0-{last})",
         "训练集中的图像编号（0-{last}）",
@@ -406,12 +407,16 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "arch.flow_header": ("Shapes through the network", "数据在网络中的形状"),
     "arch.flow_caption": (
-        "Each box is a layer; its height grows with the number of values it outputs. Hover "
-        "over a box for its parameters.",
-        "每个方块代表一层，高度随输出数值的个数增加。将鼠标悬停在方块上可查看参数。",
+        "Each box is a layer; its height grows with the number of values it outputs. Under "
+        "it: its output shape and its number of parameters.",
+        "每个方块代表一层，高度随输出数值的个数增加。方块下方是该层的输出形状和参数个数。",
     ),
     "arch.chart_flow": ("Diagram of the tensor shapes layer by layer", "逐层张量形状示意图"),
-    "arch.explain_header": ("Convolution on a real digit", "在真实数字上做卷积"),
+    "arch.params_unit": ("params", "个参数"),
+    "arch.tab_network": ("The network", "网络"),
+    "arch.tab_convolution": ("Convolution", "卷积"),
+    "arch.tab_pooling": ("Pooling and activation", "池化与激活函数"),
+    "arch.tab_model": ("Inside the trained network", "训练好的网络内部"),
     "arch.explain_intro": (
         "A filter is a small grid of weights slid over the image. At each position the "
         "pixels under it are multiplied by its weights and added up: one pixel of the feature "
@@ -431,9 +436,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "arch.use_model": ("Look inside the trained model", "查看训练好的模型内部"),
     "arch.use_model_help": (
         "Loads TensorFlow and the model in use (a few seconds the first time): its learned "
-        "filters join the filter list and its feature maps appear at the bottom of the page.",
-        "加载 TensorFlow 和当前使用的模型（首次需要几秒钟）：学到的卷积核会加入卷积核列表，"
-        "页面底部会显示它的特征图。",
+        "filters join the filter list. The “Inside the trained network” tab shows its "
+        "feature maps.",
+        "加载 TensorFlow 和当前使用的模型（首次需要几秒钟）：学到的卷积核会加入卷积核列表。"
+        "“训练好的网络内部”标签页会显示它的特征图。",
     ),
     "arch.explain_padding_same": (
         "Digit {label}, padding “same” as in your network: zeros around the image, so the "
@@ -506,12 +512,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "The feature map after each function",
         "经过各激活函数后的特征图",
     ),
-    "arch.model_header": ("Inside the trained network", "训练好的网络内部"),
-    "arch.model_off": (
-        "Turn on “Look inside the trained model” above to see the filters a real network "
-        "learned and the feature maps of every layer for this digit.",
-        "打开上方的“查看训练好的模型内部”，即可查看真实网络学到的卷积核，以及这个数字"
-        "在每一层的特征图。",
+    "arch.pool_source": (
+        "On the feature map of the Convolution tab: digit {label} through the {size} × {size} "
+        "filter chosen there, {out} × {out} values.",
+        "作用于“卷积”标签页的特征图：数字 {label} 经过那里选择的 {size} × {size} 卷积核，"
+        "共 {out} × {out} 个值。",
     ),
     "arch.loading": ("Loading TensorFlow and the model…", "正在加载 TensorFlow 和模型…"),
     "arch.no_model": (

@@ -50,6 +50,29 @@ def t(key: str, **values) -> str:
     return translate(key, language(), **values)
 
 
+def chapter_tabs(key: str, names: tuple[str, ...], text_prefix: str) -> dict:
+    """Tabs whose content runs only while open, as {name: container}; the label of each is
+    the text `f"{text_prefix}{name}"`.
+
+    A page opens with its first tab's elements only: the others' charts (and the 4.7 MB of
+    Plotly they would load in the browser) wait until asked for. The open tab is kept by
+    name in the plain key `f"{key}_name"`, so it survives a page switch and a change of
+    language (the widget itself holds the label, which changes with the language). Put a
+    tab's content under `if tabs[name].open:`.
+    """
+    labels = {name: t(f"{text_prefix}{name}") for name in names}
+    if st.session_state.get(key) not in labels.values():  # a fresh visit, or a new language
+        chosen = st.session_state.get(f"{key}_name")
+        st.session_state[key] = labels[chosen if chosen in labels else names[0]]
+
+    def remember() -> None:
+        label = st.session_state[key]
+        st.session_state[f"{key}_name"] = next(n for n, text in labels.items() if text == label)
+
+    containers = st.tabs(list(labels.values()), key=key, on_change=remember)
+    return dict(zip(names, containers, strict=True))
+
+
 def dataset() -> cnn.Dataset:
     """MNIST for every session: `MNIST_PATH`, Keras' cache, or the offline sample.
 

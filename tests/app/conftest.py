@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ui.i18n import translate
+
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 # Generous: TensorFlow's import alone takes seconds on a cold 2-core runner.
@@ -34,6 +36,29 @@ def open_page(page: str | None = None, language: str = "en", **state) -> AppTest
     if page is not None:
         at.switch_page(page).run()
     return at
+
+
+def open_tab(at: AppTest, key: str, name: str, text_prefix: str, language: str = "en") -> AppTest:
+    """Open the tab `name` of the page's `chapter_tabs(key, ...)` and rerun.
+
+    AppTest cannot click a tab: this sets what a click leaves in session state (the tab's
+    label in the widget key, its name in the plain key the page remembers it by).
+    """
+    at.session_state[key] = translate(f"{text_prefix}{name}", language)
+    at.session_state[f"{key}_name"] = name
+    return at.run()
+
+
+def image_urls(at: AppTest, key: str) -> list[str]:
+    """The URLs of the images in the container `key`: media URLs (content hashes), or data
+    URIs for SVG images."""
+    return [
+        image.url for child in at.get_by_key(key).children.values() for image in child.proto.imgs
+    ]
+
+
+def tab_labels(at: AppTest) -> list[str]:
+    return [tab.label for tab in at.tabs]
 
 
 def assert_no_exception(at: AppTest) -> None:

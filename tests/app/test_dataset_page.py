@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import assert_no_exception, open_page
+from conftest import assert_no_exception, image_urls, open_page, open_tab, tab_labels
 
 import cnn
 from ui.i18n import translate
@@ -27,6 +27,10 @@ def open_dataset(language: str = "en", **state):
     return at
 
 
+def open_dataset_tab(at, name: str, language: str = "en"):
+    return open_tab(at, "dataset_tab", name, "dataset.tab_", language)
+
+
 @pytest.fixture(scope="module")
 def sample() -> cnn.Dataset:
     return cnn.load_sample()
@@ -41,13 +45,6 @@ def chart_spec(at, key: str) -> dict:
     return json.loads(at.get_by_key(key).proto.spec)
 
 
-def image_urls(at, key: str) -> list[str]:
-    """The media URLs (content hashes) of the images in the container `key`."""
-    return [
-        image.url for child in at.get_by_key(key).children.values() for image in child.proto.imgs
-    ]
-
-
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_renders_in_both_languages(language, sample):
     at = open_dataset(language)
@@ -56,16 +53,28 @@ def test_renders_in_both_languages(language, sample):
     assert metric(at, "dataset.train_count", language) == f"{len(sample.x_train):,}"
     assert metric(at, "dataset.test_count", language) == f"{len(sample.x_test):,}"
     assert at.info, "the offline sample is named as such"
-    for key in ("dataset_reshuffle", "dataset_random"):
-        assert at.button(key=key)
-    assert at.number_input(key="dataset_index").value == 0
-    assert at.get_by_key("dataset_classes_chart")
+    tabs = ("grid", "digit", "classes")
+    assert tab_labels(at) == [translate(f"dataset.tab_{name}", language) for name in tabs]
+    # The page opens on the random digits: images only, no Plotly chart for the browser to
+    # load before the page is complete.
+    assert at.button(key="dataset_reshuffle")
     assert len(image_urls(at, "dataset_grid")) == 1
+    assert not at.get("plotly_chart")
+    open_dataset_tab(at, "digit", language)
+    assert_no_exception(at)
+    assert at.button(key="dataset_random")
+    assert at.number_input(key="dataset_index").value == 0
+    assert at.get_by_key("dataset_raw_chart") and at.get_by_key("dataset_normalised_chart")
+    with pytest.raises(KeyError):  # a closed tab's content does not run
+        at.get_by_key("dataset_grid")
+    open_dataset_tab(at, "classes", language)
+    assert_no_exception(at)
+    assert at.get_by_key("dataset_classes_chart") and at.get_by_key("dataset_histogram_chart")
     assert len(image_urls(at, "dataset_means")) == 1
 
 
 def test_chinese_page_text_is_chinese():
-    at = open_dataset("zh")
+    at = open_dataset_tab(open_dataset("zh"), "digit", "zh")
     assert at.title[0].value == "数据集"
     assert metric(at, "dataset.label", "zh").isdigit()
     assert "归一化" in " ".join(m.value for m in at.markdown)
@@ -84,7 +93,7 @@ def test_reshuffle_changes_the_grid():
 def test_changing_the_index_changes_label_and_one_hot(sample):
     first = 0
     other = int(np.flatnonzero(sample.y_train != sample.y_train[first])[0])
-    at = open_dataset()
+    at = open_dataset_tab(open_dataset(), "digit")
     assert metric(at, "dataset.label") == str(sample.y_train[first])
     at.number_input(key="dataset_index").set_value(other).run()
     assert_no_exception(at)
@@ -96,7 +105,7 @@ def test_changing_the_index_changes_label_and_one_hot(sample):
 
 
 def test_random_digit_moves_the_index(sample):
-    at = open_dataset()
+    at = open_dataset_tab(open_dataset(), "digit")
     at.button(key="dataset_random").click().run()
     assert_no_exception(at)
     index = at.session_state["dataset_digit"]
@@ -104,11 +113,12 @@ def test_random_digit_moves_the_index(sample):
     assert metric(at, "dataset.label") == str(sample.y_train[index])
 
 
-def test_chosen_digit_survives_a_page_switch(sample):
-    at = open_dataset()
+def test_chosen_digit_and_tab_survive_a_page_switch(sample):
+    at = open_dataset_tab(open_dataset(), "digit")
     at.number_input(key="dataset_index").set_value(7).run()
     at.switch_page("pages/home.py").run()
     at.switch_page(PAGE).run()
     assert_no_exception(at)
+    assert at.session_state["dataset_tab"] == translate("dataset.tab_digit")
     assert at.number_input(key="dataset_index").value == 7
     assert metric(at, "dataset.label") == str(sample.y_train[7])
