@@ -1,5 +1,6 @@
 """Regenerate the README screenshots: docs/screenshots/<page>_<lang>.png, every page, both
-languages, taken the way the browser tests see the app (same server and Chromium helpers).
+languages, and <page>_<tab>_<lang>.png for each further tab of Dataset and Architecture; taken
+the way the browser tests see the app (same server and Chromium helpers).
 
     .venv/bin/python scripts/make_screenshots.py            # all pages, en and zh
     .venv/bin/python scripts/make_screenshots.py --train    # train one epoch first
@@ -18,8 +19,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
+
 from tests.browser.server import (  # noqa: E402
     PAGES,
+    TAB_TEXT_PREFIX,
+    TABBED_PAGES,
     TRAINING_TIMEOUT_MS,
     app_and_browser,
     assert_no_exception,
@@ -30,12 +35,16 @@ from tests.browser.server import (  # noqa: E402
     metric,
     new_page,
     open_app,
+    open_tab,
     read_prediction,
     screenshot,
     set_epochs,
     text,
     wait_for_idle,
 )
+
+# The pages in tabs: name -> [(tabs' widget key, tab names)].
+TABS = {name: [(key, tabs)] for _, name, key, tabs in TABBED_PAGES}
 
 # A 7 drawn large in the middle of the canvas, so the Predict page shows a prediction.
 SEVEN = [[(55, 45), (140, 45), (228, 48), (180, 140), (125, 245)]]
@@ -64,15 +73,40 @@ def main() -> int:
             for _, name, title_key, nav_key in PAGES:
                 go_to(page, text(nav_key, language), text(title_key, language))
                 if name == "predict":
-                    page.locator(".st-key-predict_clear button").click()  # a fresh canvas
-                    wait_for_idle(page)
-                    draw(page, SEVEN)
-                    read_prediction(page, language)
+                    draw_seven(page, language)
                 assert_no_exception(page)
                 path = screenshot(page, f"{name}_{language}", folder=args.out)
                 print(path.relative_to(ROOT))
+                for key, tabs in TABS.get(name, ()):
+                    for tab_name in tabs[1:]:  # then each other tab, and back to the first
+                        open_tab(page, text(f"{TAB_TEXT_PREFIX[key]}{tab_name}", language))
+                        assert_no_exception(page)
+                        path = screenshot(page, f"{name}_{tab_name}_{language}", folder=args.out)
+                        print(path.relative_to(ROOT))
+                    open_tab(page, text(f"{TAB_TEXT_PREFIX[key]}{tabs[0]}", language))
     print(f"done in {time.monotonic() - started:.0f} s")
     return 0
+
+
+def draw_seven(page, language: str, attempts: int = 3) -> None:
+    """Clear the canvas, draw a 7 and wait for the prediction.
+
+    Clear mounts a new canvas; strokes made while it is still being set up can get lost
+    (seen about once in ten runs), so a drawing that brings no prediction is made again.
+    """
+    for attempt in range(1, attempts + 1):
+        page.locator(".st-key-predict_clear button").click()  # a fresh canvas
+        wait_for_idle(page)
+        page.wait_for_timeout(500 * attempt)
+        draw(page, SEVEN)
+        try:
+            metric(page, text("predict.prediction", language)).first.wait_for(timeout=15_000)
+        except PlaywrightTimeout:
+            print(f"no prediction after drawing (attempt {attempt}); drawing again")
+            continue
+        read_prediction(page, language)
+        return
+    raise RuntimeError(f"no prediction after {attempts} drawings")
 
 
 def train_one_epoch(page) -> None:

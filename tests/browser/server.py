@@ -352,6 +352,45 @@ def go_to(page, nav_title: str, title: str, timeout_ms: int = RUN_TIMEOUT_MS) ->
     wait_for_idle(page, timeout_ms)
 
 
+# The pages in tabs (`ui.state.chapter_tabs`): (URL path, name, widget key, tab names).
+TABBED_PAGES = [
+    ("dataset", "dataset", "dataset_tab", ("grid", "digit", "classes")),
+    ("architecture", "architecture", "arch_tab", ("network", "convolution", "pooling", "model")),
+]
+TAB_TEXT_PREFIX = {"dataset_tab": "dataset.tab_", "arch_tab": "arch.tab_"}
+CHART = "[data-testid='stPlotlyChart']"
+
+
+def tab(page, label: str):
+    """The tab labelled exactly `label` in the main area."""
+    return page.locator(MAIN).get_by_role("tab", name=label, exact=True)
+
+
+def open_tab(page, label: str, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
+    """Click a tab (its content runs only now) and wait for the rerun and its charts."""
+    tab(page, label).click()
+    page.locator(f"{MAIN} [role='tab'][aria-selected='true']", has_text=label).wait_for(
+        timeout=timeout_ms
+    )
+    # A closed tab's panel is empty until the rerun the click asks for sends its content.
+    page.locator(f"{MAIN} [role='tabpanel']:not([hidden]) [data-testid]").first.wait_for(
+        timeout=timeout_ms
+    )
+    wait_for_idle(page, timeout_ms)
+    wait_for_charts(page, timeout_ms)
+
+
+def wait_for_charts(page, timeout_ms: int = RUN_TIMEOUT_MS) -> int:
+    """Wait until every Plotly chart of the main area has drawn; how many there are."""
+    page.wait_for_function(
+        """(selector) => [...document.querySelectorAll(selector)]
+            .every((chart) => chart.querySelector(".main-svg"))""",
+        arg=f"{MAIN} {CHART}",
+        timeout=timeout_ms,
+    )
+    return page.locator(f"{MAIN} {CHART}").count()
+
+
 def choose_language(page, language: str, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
     """Pick a language ("en" or "zh") in the sidebar's selectbox and wait for the rerun."""
     from ui.i18n import LANGUAGES

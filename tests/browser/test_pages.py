@@ -8,6 +8,8 @@ from .server import (
     ARTIFACTS,
     PAGES,
     SIDEBAR,
+    TAB_TEXT_PREFIX,
+    TABBED_PAGES,
     StreamlitServer,
     assert_no_exception,
     choose_language,
@@ -16,8 +18,11 @@ from .server import (
     nav_link,
     new_page,
     open_app,
+    open_tab,
     screenshot,
+    tab,
     text,
+    wait_for_charts,
 )
 
 # Without the playwright package the whole module skips (conftest says how to install it).
@@ -84,3 +89,34 @@ def test_fresh_server_direct_url_shows_the_app(browser, url_path):
             expect(nav_link(page, "app")).to_have_count(0)
         finally:
             page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("url_path", "name", "key", "tabs"), TABBED_PAGES, ids=[page[1] for page in TABBED_PAGES]
+)
+def test_tabs_open_without_exception_and_draw_their_charts(
+    page, app_server, url_path, name, key, tabs
+):
+    """Dataset and Architecture open on a first tab with no Plotly chart; each other tab runs
+    when clicked and draws its charts. The open tab survives a change of language and a visit
+    to another page."""
+    prefix = TAB_TEXT_PREFIX[key]
+    open_app(page, app_server.url, url_path)
+    assert wait_for_charts(page) == 0, "the first tab must not load Plotly"
+    drawn = {}
+    for tab_name in tabs[1:]:
+        open_tab(page, text(f"{prefix}{tab_name}"))
+        assert_no_exception(page)
+        drawn[tab_name] = wait_for_charts(page)
+        screenshot(page, f"{name}_{tab_name}_en")
+    assert all(drawn.values()), drawn
+    choose_language(page, "zh")
+    expect(tab(page, text(f"{prefix}{tabs[-1]}", "zh"))).to_have_attribute("aria-selected", "true")
+    assert wait_for_charts(page) == drawn[tabs[-1]]
+    assert_no_exception(page)
+    go_to(page, text("nav.home", "zh"), text("app.title", "zh"))
+    go_to(page, text(f"nav.{name}", "zh"), text(f"nav.{name}", "zh"))
+    expect(tab(page, text(f"{prefix}{tabs[-1]}", "zh"))).to_have_attribute("aria-selected", "true")
+    open_tab(page, text(f"{prefix}{tabs[0]}", "zh"))
+    assert wait_for_charts(page) == 0
+    assert_no_exception(page)
