@@ -515,13 +515,23 @@ def show_pooling_and_activation(data: cnn.Dataset) -> None:
     )
     st.subheader(t("arch.pool_header"))
     st.write(t("arch.pool_intro"))
-    max_column, average_column = st.columns(2)
+    map_column, max_column, average_column = st.columns(3)
+    with map_column:  # the map before pooling, on the same colour scale
+        st.markdown(f"**{t('arch.map_title', size=out_size)}**")
+        st.plotly_chart(
+            heatmap(feature_map, "", signed=True, height=300, show_scale=False),
+            key="arch_pool_input_chart",
+            alt=t("arch.chart_map"),
+        )
     for mode, place in (("max", max_column), ("average", average_column)):
         pooled = pool2d(feature_map, 2, mode)
         with place:
             st.markdown(f"**{t(f'arch.pool_{mode}', before=out_size, size=pooled.shape[0])}**")
+            figure = heatmap(pooled, "", signed=True, height=300, show_scale=mode == "average")
+            limit = float(np.abs(feature_map).max()) or 1.0
+            figure.update_traces(zmin=-limit, zmax=limit)
             st.plotly_chart(
-                heatmap(pooled, "", signed=True, height=340),
+                figure,
                 key=f"arch_pool_{mode}_chart",
                 alt=t(f"arch.pool_{mode}", before=out_size, size=pooled.shape[0]),
             )

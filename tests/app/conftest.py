@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -55,6 +58,15 @@ def image_urls(at: AppTest, key: str) -> list[str]:
     return [
         image.url for child in at.get_by_key(key).children.values() for image in child.proto.imgs
     ]
+
+
+def chart_values(at: AppTest, key: str, field: str = "z", trace: int = 0) -> np.ndarray:
+    """A data array of the Plotly chart `key` (Plotly sends numpy arrays as typed base64)."""
+    value = json.loads(at.get_by_key(key).proto.spec)["data"][trace][field]
+    if isinstance(value, dict):
+        shape = [int(n) for n in str(value.get("shape", "-1")).split(",")]
+        value = np.frombuffer(base64.b64decode(value["bdata"]), value["dtype"]).reshape(shape)
+    return np.asarray(value)
 
 
 def tab_labels(at: AppTest) -> list[str]:

@@ -9,11 +9,11 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import assert_no_exception, image_urls, open_page, open_tab, tab_labels
+from conftest import assert_no_exception, chart_values, image_urls, open_page, open_tab, tab_labels
 
 import cnn
 from cnn.model_io import DEFAULT_MODEL_PATH
-from cnn.operations import EXAMPLE_KERNELS, convolve2d
+from cnn.operations import EXAMPLE_KERNELS, convolve2d, pool2d
 from ui.i18n import translate
 
 PAGE = "pages/architecture.py"
@@ -104,11 +104,18 @@ def test_each_tab_runs_only_when_open(language):
     open_arch_tab(at, "pooling", language)
     assert_no_exception(at)
     assert {chart.key for chart in at.get("plotly_chart")} == {
+        "arch_pool_input_chart",
         "arch_pool_max_chart",
         "arch_pool_average_chart",
         "arch_activation_chart",
         "arch_activation_maps_chart",
     }
+    # The pooled maps are the Convolution tab's map (digit 0, the first filter) pooled 2 x 2.
+    digit = cnn.to_4d_float(cnn.load_sample().x_train[0])[0, ..., 0]
+    feature_map = convolve2d(digit, EXAMPLE_KERNELS["vertical_edge"], padding="same")
+    for mode in ("max", "average"):
+        shown = chart_values(at, f"arch_pool_{mode}_chart")
+        np.testing.assert_allclose(shown, pool2d(feature_map, 2, mode), atol=1e-6)
 
 
 def test_chinese_title_and_headers():

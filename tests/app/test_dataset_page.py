@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
-from conftest import assert_no_exception, image_urls, open_page, open_tab, tab_labels
+from conftest import assert_no_exception, chart_values, image_urls, open_page, open_tab, tab_labels
 
 import cnn
 from ui.i18n import translate
@@ -41,10 +39,6 @@ def metric(at, key: str, language: str = "en") -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
-def chart_spec(at, key: str) -> dict:
-    return json.loads(at.get_by_key(key).proto.spec)
-
-
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_renders_in_both_languages(language, sample):
     at = open_dataset(language)
@@ -64,7 +58,11 @@ def test_renders_in_both_languages(language, sample):
     assert_no_exception(at)
     assert at.button(key="dataset_random")
     assert at.number_input(key="dataset_index").value == 0
-    assert at.get_by_key("dataset_raw_chart") and at.get_by_key("dataset_normalised_chart")
+    # The digit's pixels as they are (0-255), then divided by 255.
+    np.testing.assert_array_equal(chart_values(at, "dataset_raw_chart"), sample.x_train[0])
+    np.testing.assert_allclose(
+        chart_values(at, "dataset_normalised_chart"), sample.x_train[0] / 255, atol=1e-6
+    )
     with pytest.raises(KeyError):  # a closed tab's content does not run
         at.get_by_key("dataset_grid")
     open_dataset_tab(at, "classes", language)
