@@ -530,10 +530,10 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "arch.model_caption": (
         "Model in use: {source} (chosen in the sidebar). Its filters were learned from "
-        "data, not written by hand. The network in the form above is only used once you train "
-        "it on the Training page.",
+        "data, not written by hand. The network in the form of the first tab is only used once "
+        "you train it on the Training page.",
         "当前使用的模型：{source}（在侧边栏中选择）。它的卷积核是从数据中学到的，"
-        "而不是人工设计的。上方表单中的网络要在“训练”页面训练之后才会使用。",
+        "而不是人工设计的。第一个标签页表单中的网络要在“训练”页面训练之后才会使用。",
     ),
     "arch.filters_title": (
         "The {count} learned {size} × {size} filters of {layer}: red weights add, blue ones "
