@@ -624,16 +624,13 @@ def show_inside_the_model(data: cnn.Dataset) -> None:
 st.title(t("nav.architecture"))
 data = require_dataset()
 st.write(t("arch.intro"))
-tabs = chapter_tabs("arch_tab", ("network", "convolution", "pooling", "model"), "arch.tab_")
-if tabs["network"].open:
-    with tabs["network"]:
-        show_network()
-if tabs["convolution"].open:
-    with tabs["convolution"]:
-        show_convolution(data)
-if tabs["pooling"].open:
-    with tabs["pooling"]:
-        show_pooling_and_activation(data)
-if tabs["model"].open:
-    with tabs["model"]:
-        show_inside_the_model(data)
+chapter_tabs(
+    "arch_tab",
+    {
+        "network": show_network,
+        "convolution": lambda: show_convolution(data),
+        "pooling": lambda: show_pooling_and_activation(data),
+        "model": lambda: show_inside_the_model(data),
+    },
+    "arch.tab_",
+)

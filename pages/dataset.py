@@ -232,13 +232,12 @@ else:
         )
     )
 
-tabs = chapter_tabs("dataset_tab", ("grid", "digit", "classes"), "dataset.tab_")
-if tabs["grid"].open:
-    with tabs["grid"]:
-        show_grid(data)
-if tabs["digit"].open:
-    with tabs["digit"]:
-        show_digit(data)
-if tabs["classes"].open:
-    with tabs["classes"]:
-        show_classes(data)
+chapter_tabs(
+    "dataset_tab",
+    {
+        "grid": lambda: show_grid(data),
+        "digit": lambda: show_digit(data),
+        "classes": lambda: show_classes(data),
+    },
+    "dataset.tab_",
+)

@@ -8,6 +8,7 @@ sidebar's widgets in app.py are not there to hold state.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -50,27 +51,31 @@ def t(key: str, **values) -> str:
     return translate(key, language(), **values)
 
 
-def chapter_tabs(key: str, names: tuple[str, ...], text_prefix: str) -> dict:
-    """Tabs whose content runs only while open, as {name: container}; the label of each is
-    the text `f"{text_prefix}{name}"`.
+def chapter_tabs(key: str, chapters: dict[str, Callable[[], None]], text_prefix: str) -> str:
+    """Tabs, one per chapter {name: function that draws it}, of which only the open one runs;
+    the label of each is the text `f"{text_prefix}{name}"`. Returns the open chapter's name.
 
-    A page opens with its first tab's elements only: the others' charts (and the 4.7 MB of
-    Plotly they would load in the browser) wait until asked for. The open tab is kept by
+    A page opens with its first chapter's elements only: the others' charts (and the 4.7 MB
+    of Plotly they would load in the browser) wait until asked for. The open tab is kept by
     name in the plain key `f"{key}_name"`, so it survives a page switch and a change of
-    language (the widget itself holds the label, which changes with the language). Put a
-    tab's content under `if tabs[name].open:`.
+    language (the widget itself holds the label, which changes with the language).
     """
-    labels = {name: t(f"{text_prefix}{name}") for name in names}
+    labels = {name: t(f"{text_prefix}{name}") for name in chapters}
     if st.session_state.get(key) not in labels.values():  # a fresh visit, or a new language
         chosen = st.session_state.get(f"{key}_name")
-        st.session_state[key] = labels[chosen if chosen in labels else names[0]]
+        st.session_state[key] = labels[chosen if chosen in labels else next(iter(labels))]
 
     def remember() -> None:
         label = st.session_state[key]
         st.session_state[f"{key}_name"] = next(n for n, text in labels.items() if text == label)
 
     containers = st.tabs(list(labels.values()), key=key, on_change=remember)
-    return dict(zip(names, containers, strict=True))
+    for (name, draw), container in zip(chapters.items(), containers, strict=True):
+        if container.open:
+            with container:
+                draw()
+            return name
+    raise AssertionError("no open tab")  # Streamlit always has one open
 
 
 def dataset() -> cnn.Dataset:
