@@ -2,9 +2,12 @@
 
 import streamlit as st
 
+import cnn
 from ui.state import sidebar, t
 
 st.set_page_config(page_title="CNN Lab", page_icon=":material/neurology:", layout="wide")
+# Before any page imports TensorFlow: its threads share two malloc arenas (less memory).
+cnn.limit_malloc_arenas()
 
 PAGES = [
     ("pages/home.py", "nav.home", "help.home", ":material/home:"),

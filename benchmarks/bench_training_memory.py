@@ -3,9 +3,10 @@
     python benchmarks/bench_training_memory.py --epochs 10 \
         --out benchmarks/results/training_memory.json
 
-Imports Streamlit as the app server does, loads full MNIST, trains the seed CNN with the
-seed's recipe (batch 200, validation split 0.2) and evaluates it. Reports the RSS before
-training and the process's peak RSS (`ru_maxrss`), total and without shared library pages.
+Imports Streamlit and caps malloc arenas as the app server does, loads full MNIST, trains the
+seed CNN with the seed's recipe (batch 200, validation split 0.2) and evaluates it. Reports the
+RSS before training and the process's peak RSS (`ru_maxrss`), total and without shared library
+pages.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ def main() -> None:
     arguments.add_argument("--epochs", type=int, default=10)
     args = arguments.parse_args()
     import streamlit  # noqa: F401  (the app server has it loaded)
+
+    cnn.limit_malloc_arenas()  # as app.py does
 
     data = load_data(args.data)
     model = cnn.build_model()

@@ -33,7 +33,7 @@ from cnn.drawing import (
     redraw_as_canvas,
 )
 from cnn.layer_table import count_params, layer_specs, layer_table
-from cnn.memory import process_rss_mb, release_memory
+from cnn.memory import limit_malloc_arenas, process_rss_mb, release_memory
 from cnn.model_io import ModelFileError, inspect_model_archive, load_model_file
 
 # Names whose modules import TensorFlow, loaded on first use.
@@ -87,6 +87,7 @@ __all__ = [
     "inspect_model_archive",
     "layer_specs",
     "layer_table",
+    "limit_malloc_arenas",
     "load_mnist",
     "load_mnist_file",
     "load_model_file",

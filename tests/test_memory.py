@@ -22,3 +22,14 @@ def test_release_memory_frees_a_dropped_model():
 def test_process_rss_is_a_positive_number_of_megabytes():
     rss = cnn.process_rss_mb()
     assert math.isnan(rss) or 10 < rss < 100_000
+
+
+def test_limit_malloc_arenas_takes_effect_on_glibc():
+    import platform
+
+    took = cnn.limit_malloc_arenas()
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert took is True
+    else:
+        assert took is False
+    assert cnn.limit_malloc_arenas() is took  # once per process
