@@ -169,8 +169,17 @@ def layer_frame(config: ModelConfig) -> pd.DataFrame:
     )
 
 
-def heatmap(values, value_format: str, *, signed: bool, height: int, show_scale: bool = True):
-    """A square heatmap: signed values blue (negative) to red (positive), others grey."""
+def heatmap(
+    values,
+    value_format: str,
+    *,
+    signed: bool,
+    height: int,
+    show_scale: bool = True,
+    limit: float | None = None,
+):
+    """A square heatmap: signed values blue (negative) to red (positive) on a scale from
+    -limit to limit (by default the values' own largest magnitude), others grey."""
     figure = charts.image_heatmap_figure(
         values,
         show_values=value_format != "",
@@ -179,7 +188,7 @@ def heatmap(values, value_format: str, *, signed: bool, height: int, show_scale:
         height=height,
     )
     if signed:
-        limit = float(np.abs(values).max()) or 1.0
+        limit = limit or float(np.abs(values).max()) or 1.0
         figure.update_traces(zmin=-limit, zmax=limit)
     figure.update_traces(showscale=show_scale, textfont={"size": 11})
     figure.update_xaxes(visible=False)
@@ -187,10 +196,12 @@ def heatmap(values, value_format: str, *, signed: bool, height: int, show_scale:
     return figure
 
 
-def learned_kernels():
-    """The selected model's first-layer kernels (k, k, 1, n) and its layer name, or None.
-    Imports TensorFlow (through `cnn.conv_filters`): only for the toggle and the last tab."""
-    model, _ = selected_model()
+def learned_kernels(model=None):
+    """The first-layer kernels (k, k, 1, n) of `model` (by default the selected one) and its
+    layer name, or None. Imports TensorFlow (through `cnn.conv_filters`): only for the toggle
+    and the last tab."""
+    if model is None:
+        model, _ = selected_model()
     if model is None:
         return None
     kernels = [(name, kernel) for name, kernel in cnn.conv_filters(model) if kernel.shape[2] == 1]
@@ -505,6 +516,7 @@ def show_pooling_and_activation(data: cnn.Dataset) -> None:
     _, learned = explainer_filters()
     _, kernel, feature_map = feature_map_of(data, learned)
     out_size = feature_map.shape[0]
+    limit = float(np.abs(feature_map).max()) or 1.0  # one colour scale for the map and both pools
     st.caption(
         t(
             "arch.pool_source",
@@ -519,7 +531,7 @@ def show_pooling_and_activation(data: cnn.Dataset) -> None:
     with map_column:  # the map before pooling, on the same colour scale
         st.markdown(f"**{t('arch.map_title', size=out_size)}**")
         st.plotly_chart(
-            heatmap(feature_map, "", signed=True, height=300, show_scale=False),
+            heatmap(feature_map, "", signed=True, height=300, show_scale=False, limit=limit),
             key="arch_pool_input_chart",
             alt=t("arch.chart_map"),
         )
@@ -527,11 +539,10 @@ def show_pooling_and_activation(data: cnn.Dataset) -> None:
         pooled = pool2d(feature_map, 2, mode)
         with place:
             st.markdown(f"**{t(f'arch.pool_{mode}', before=out_size, size=pooled.shape[0])}**")
-            figure = heatmap(pooled, "", signed=True, height=300, show_scale=mode == "average")
-            limit = float(np.abs(feature_map).max()) or 1.0
-            figure.update_traces(zmin=-limit, zmax=limit)
             st.plotly_chart(
-                figure,
+                heatmap(
+                    pooled, "", signed=True, height=300, show_scale=mode == "average", limit=limit
+                ),
                 key=f"arch_pool_{mode}_chart",
                 alt=t(f"arch.pool_{mode}", before=out_size, size=pooled.shape[0]),
             )
@@ -562,7 +573,6 @@ def show_pooling_and_activation(data: cnn.Dataset) -> None:
             columns=len(ACTIVATIONS),
             cell_px=220,
         )
-        limit = float(np.abs(feature_map).max()) or 1.0
         for trace, (low, high) in zip(
             figure.data, ((0.0, limit), (0.0, 1.0), (-1.0, 1.0)), strict=True
         ):
@@ -579,7 +589,7 @@ def show_inside_the_model(data: cnn.Dataset) -> None:
     if model is None:
         st.warning(t("arch.no_model"))
         return
-    learned = learned_kernels()
+    learned = learned_kernels(model)
     if learned is None:
         st.info(t("arch.no_conv"))
         return
