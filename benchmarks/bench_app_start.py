@@ -27,6 +27,7 @@ from common import ROOT, parser, report
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
 from server import (  # noqa: E402
+    CHART,
     MAIN,
     PAGES,
     TAB_TEXT_PREFIX,
@@ -52,23 +53,35 @@ new MutationObserver(() => { window.__lastChange = performance.now(); })
 _DONE_JS = f"""(quietMs) => {{
   const main = document.querySelector("{MAIN}");
   if (!main) return false;
-  const charts = main.querySelectorAll("[data-testid='stPlotlyChart']");
+  const charts = main.querySelectorAll("{CHART}");
   for (const chart of charts) if (!chart.querySelector(".main-svg")) return false;
   for (const image of main.querySelectorAll("img")) if (!image.complete) return false;
   return performance.now() - window.__lastChange > quietMs;
 }}"""
 
 
-def visit(browser, url: str, url_path: str = "") -> dict:
-    """Open a page in a new session; the seconds to its last DOM change and to detection."""
+def open_watched(browser, url: str, url_path: str = ""):
+    """A page opened in a new session with the DOM-change recorder installed first."""
     page = new_page(browser)
     page.context.add_init_script(_OBSERVE_JS)
-    began = time.perf_counter()
     open_app(page, url, url_path)
+    return page
+
+
+def last_change_s(page) -> float:
+    """Wait until charts are drawn, images loaded and the DOM still; when it last changed
+    (seconds on the page's clock, from the start of its navigation)."""
     page.wait_for_function(_DONE_JS, arg=QUIET_MS, polling=100)
+    return page.evaluate("window.__lastChange") / 1000
+
+
+def visit(browser, url: str, url_path: str = "") -> dict:
+    """Open a page in a new session; the seconds to its last DOM change and to detection."""
+    began = time.perf_counter()
+    page = open_watched(browser, url, url_path)
+    rendered = last_change_s(page)
     detected = time.perf_counter() - began
-    rendered = page.evaluate("window.__lastChange") / 1000
-    charts = page.locator(f"{MAIN} [data-testid='stPlotlyChart']").count()
+    charts = page.locator(f"{MAIN} {CHART}").count()
     page.context.close()
     return {"rendered_s": round(rendered, 2), "detected_s": round(detected, 2), "charts": charts}
 
@@ -78,16 +91,12 @@ def tab_visits(browser, url: str) -> dict:
     the click to the tab's last DOM change (the first tab with charts loads Plotly)."""
     result = {}
     for url_path, name, key, tabs in TABBED_PAGES:
-        page = new_page(browser)
-        page.context.add_init_script(_OBSERVE_JS)
-        open_app(page, url, url_path)
-        page.wait_for_function(_DONE_JS, arg=QUIET_MS, polling=100)
+        page = open_watched(browser, url, url_path)
+        last_change_s(page)
         for tab_name in tabs[1:]:
-            clicked = page.evaluate("performance.now()")
+            clicked = page.evaluate("performance.now()") / 1000
             open_tab(page, text(f"{TAB_TEXT_PREFIX[key]}{tab_name}"))
-            page.wait_for_function(_DONE_JS, arg=QUIET_MS, polling=100)
-            seconds = (page.evaluate("window.__lastChange") - clicked) / 1000
-            result[f"{name}/{tab_name}"] = round(seconds, 2)
+            result[f"{name}/{tab_name}"] = round(last_change_s(page) - clicked, 2)
         page.context.close()
     return result
 
