@@ -30,6 +30,7 @@ from server import (  # noqa: E402
     CHART,
     MAIN,
     PAGES,
+    SKELETON,
     TAB_TEXT_PREFIX,
     TABBED_PAGES,
     StreamlitServer,
@@ -52,7 +53,7 @@ new MutationObserver(() => { window.__lastChange = performance.now(); })
 # True once every chart has drawn, every image has loaded, and the DOM has been still.
 _DONE_JS = f"""(quietMs) => {{
   const main = document.querySelector("{MAIN}");
-  if (!main) return false;
+  if (!main || main.querySelector("{SKELETON}")) return false;
   const charts = main.querySelectorAll("{CHART}");
   for (const chart of charts) if (!chart.querySelector(".main-svg")) return false;
   for (const image of main.querySelectorAll("img")) if (!image.complete) return false;

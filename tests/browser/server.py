@@ -359,6 +359,15 @@ TABBED_PAGES = [
 ]
 TAB_TEXT_PREFIX = {"dataset_tab": "dataset.tab_", "arch_tab": "arch.tab_"}
 CHART = "[data-testid='stPlotlyChart']"
+# What React shows in an element's place while its code is still loading: a chart is a
+# skeleton, not yet a stPlotlyChart, until the browser has fetched Plotly's 4.7 MB bundle.
+SKELETON = "[data-testid='stSkeleton']"
+# True once the main area has no skeleton left and every Plotly chart in it has its SVG.
+CHARTS_DRAWN_JS = f"""() => {{
+  const main = document.querySelector("{MAIN}");
+  if (!main || main.querySelector("{SKELETON}")) return false;
+  return [...main.querySelectorAll("{CHART}")].every((chart) => chart.querySelector(".main-svg"));
+}}"""
 
 
 def tab(page, label: str):
@@ -381,14 +390,29 @@ def open_tab(page, label: str, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
 
 
 def wait_for_charts(page, timeout_ms: int = RUN_TIMEOUT_MS) -> int:
-    """Wait until every Plotly chart of the main area has drawn; how many there are."""
-    page.wait_for_function(
-        """(selector) => [...document.querySelectorAll(selector)]
-            .every((chart) => chart.querySelector(".main-svg"))""",
-        arg=f"{MAIN} {CHART}",
-        timeout=timeout_ms,
-    )
+    """Wait until every Plotly chart of the main area has loaded and drawn; how many there are.
+
+    Call it once the script run has ended (`wait_for_idle`): a chart still loading is a
+    skeleton, so counting charts before the skeletons are gone would miss it.
+    """
+    page.wait_for_function(CHARTS_DRAWN_JS, timeout=timeout_ms)
     return page.locator(f"{MAIN} {CHART}").count()
+
+
+def slow_network(page, bytes_per_s: int, latency_ms: int = 50) -> None:
+    """From now on, the page's downloads run at `bytes_per_s` (Chrome's network emulation),
+    as on a workshop's bad Wi-Fi."""
+    session = page.context.new_cdp_session(page)
+    session.send("Network.enable")
+    session.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": latency_ms,
+            "downloadThroughput": bytes_per_s,
+            "uploadThroughput": bytes_per_s,
+        },
+    )
 
 
 def choose_language(page, language: str, timeout_ms: int = RUN_TIMEOUT_MS) -> None:

@@ -6,8 +6,11 @@ import pytest
 
 from .server import (
     ARTIFACTS,
+    CHART,
+    MAIN,
     PAGES,
     SIDEBAR,
+    SKELETON,
     TAB_TEXT_PREFIX,
     TABBED_PAGES,
     StreamlitServer,
@@ -20,9 +23,11 @@ from .server import (
     open_app,
     open_tab,
     screenshot,
+    slow_network,
     tab,
     text,
     wait_for_charts,
+    wait_for_idle,
 )
 
 # Without the playwright package the whole module skips (conftest says how to install it).
@@ -119,4 +124,18 @@ def test_tabs_open_without_exception_and_draw_their_charts(
     expect(tab(page, text(f"{prefix}{tabs[-1]}", "zh"))).to_have_attribute("aria-selected", "true")
     open_tab(page, text(f"{prefix}{tabs[0]}", "zh"))
     assert wait_for_charts(page) == 0
+    assert_no_exception(page)
+
+
+def test_charts_arrive_on_a_slow_network(page, app_server):
+    """On bad Wi-Fi the first tab with charts shows placeholders while Plotly (4.7 MB) loads,
+    then draws its charts; nothing fails in between."""
+    open_app(page, app_server.url, "dataset")
+    slow_network(page, 1_000_000)  # 1 MB/s: Plotly takes ~5 s
+    tab(page, text("dataset.tab_digit")).click()
+    page.locator(f"{MAIN} [role='tabpanel']:not([hidden]) [data-testid]").first.wait_for()
+    wait_for_idle(page)
+    assert page.locator(f"{MAIN} {SKELETON}").count() > 0, "expected placeholders while loading"
+    assert page.locator(f"{MAIN} {CHART}").count() == 0
+    assert wait_for_charts(page) == 2  # the digit as an image and as numbers
     assert_no_exception(page)
