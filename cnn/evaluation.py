@@ -10,6 +10,9 @@ import pandas as pd
 from cnn.config import NUM_CLASSES
 from cnn.data import Dataset, to_4d_float
 
+# Digits per forward pass when evaluating: the training batch size, so evaluating needs no
+# more memory than a training step.
+EVAL_BATCH = 200
 # Keras clips probabilities the same way in categorical cross-entropy.
 _EPSILON = 1e-7
 
@@ -39,12 +42,21 @@ class Evaluation:
         return [self.loss, self.accuracy]
 
 
-def predict_probabilities(model, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
-    """Probabilities (N, 10) for MNIST images (N, 28, 28) uint8 or (N, 28, 28, 1) floats."""
-    x = to_4d_float(images)
+def predict_probabilities(model, images: np.ndarray, batch_size: int = EVAL_BATCH) -> np.ndarray:
+    """Probabilities (N, 10) for MNIST images (N, 28, 28) uint8 or (N, 28, 28, 1) floats.
+
+    Converted to floats one batch at a time: the float copy of the whole test set and a
+    large batch's feature maps (1,000 digits: ~150 MB) would raise a training server's peak.
+    """
+    images = np.asarray(images)
+    if images.ndim == 2:  # one digit
+        images = images[None]
     parts = [
-        np.asarray(model.predict_on_batch(x[start : start + batch_size]), dtype=np.float32)
-        for start in range(0, len(x), batch_size)
+        np.asarray(
+            model.predict_on_batch(to_4d_float(images[start : start + batch_size])),
+            dtype=np.float32,
+        )
+        for start in range(0, len(images), batch_size)
     ]
     return np.concatenate(parts) if parts else np.zeros((0, NUM_CLASSES), np.float32)
 
@@ -56,7 +68,7 @@ def confusion_matrix(true: np.ndarray, predicted: np.ndarray) -> np.ndarray:
     return matrix
 
 
-def evaluate(model, data: Dataset, batch_size: int = 1000) -> Evaluation:
+def evaluate(model, data: Dataset, batch_size: int = EVAL_BATCH) -> Evaluation:
     """Evaluate on `data.x_test` in one pass: the seed's `[loss, accuracy]` and more.
 
     Example:

@@ -18,14 +18,23 @@ def _libc():
     return libc if libc is not None and hasattr(libc, "malloc_trim") else None
 
 
+def trim_heap() -> None:
+    """On glibc, hand the heap's free pages back to the operating system (a few ms).
+
+    Training leaves much of its freed memory in malloc's heap; between epochs the heap holds
+    ~100-175 MB that nothing uses, measured here, and the next epoch's peak starts from it.
+    """
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
 def release_memory() -> None:
     """Collect unreachable models (Keras objects hold reference cycles) and, on glibc, hand
     freed heap pages back to the operating system (measured here: ~100 MB less RSS after a
     few train-and-replace cycles). Call it after dropping the last reference to a model."""
     gc.collect()
-    libc = _libc()
-    if libc is not None:
-        libc.malloc_trim(0)
+    trim_heap()
 
 
 M_ARENA_MAX = -8  # glibc's mallopt parameter (malloc.h)

@@ -11,6 +11,7 @@ import numpy as np
 
 from cnn.config import IMAGE_SIZE, NUM_CLASSES
 from cnn.data import Dataset, check_labels, to_4d_float
+from cnn.memory import trim_heap
 from cnn.model import make_optimizer
 
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
@@ -120,6 +121,7 @@ class _ProgressCallback(keras.callbacks.Callback):
         for key in HISTORY_KEYS:
             self.history[key].append(float(logs.get(key, np.nan)))
         self.history["epoch_seconds"].append(time.perf_counter() - self.epoch_start)
+        trim_heap()  # after validation, before the next epoch's first batch
         self._report(self.batches_per_epoch, logs, epoch_end=True)
 
 
@@ -163,13 +165,19 @@ def _batches(
 
     count = len(images)
     scale = 1.0 / 255.0 if images.dtype == np.uint8 else 1.0
-    stored_images = tf.constant(images)
-    stored_labels = tf.constant(labels)
+    image_dtype = tf.as_dtype(images.dtype)
+
+    def gather(indices):
+        # Numpy, not a tf.constant of the whole set: TensorFlow keeps about twice an array's
+        # size when it makes a constant of it (measured: +72 MB for 48,000 uint8 digits).
+        return images[indices], labels[indices]
 
     def make_batch(indices):
-        x = tf.cast(tf.gather(stored_images, indices), tf.float32) * scale
-        y = tf.one_hot(tf.gather(stored_labels, indices), NUM_CLASSES, dtype=tf.float32)
-        return x[..., None], y
+        x, y = tf.numpy_function(gather, [indices], (image_dtype, tf.as_dtype(labels.dtype)))
+        x = tf.ensure_shape(x, (None, IMAGE_SIZE, IMAGE_SIZE))
+        y = tf.ensure_shape(y, (None,))
+        x = tf.cast(x, tf.float32) * scale
+        return x[..., None], tf.one_hot(y, NUM_CLASSES, dtype=tf.float32)
 
     batches = (
         tf.data.Dataset.range(count).shuffle(count, seed=seed, reshuffle_each_iteration=True)

@@ -83,6 +83,14 @@ def test_predict_probabilities_in_batches(trained, tiny_data):
     assert predict_probabilities(trained, tiny_data.x_test[:0]).shape == (0, 10)
 
 
+def test_predict_probabilities_of_one_digit(trained, tiny_data):
+    one = predict_probabilities(trained, tiny_data.x_test[3])
+    assert one.shape == (1, 10)
+    np.testing.assert_allclose(
+        one[0], predict_probabilities(trained, tiny_data.x_test[:5])[3], rtol=1e-5, atol=1e-7
+    )
+
+
 def test_evaluate_needs_test_images(trained, tiny_data):
     empty = cnn.Dataset(
         tiny_data.x_train, tiny_data.y_train, tiny_data.x_test[:0], tiny_data.y_test[:0], "none"

@@ -102,6 +102,15 @@ def test_should_stop_ends_training_mid_epoch(tiny_data):
     assert any(not np.array_equal(a, b) for a, b in zip(before, after, strict=True))
 
 
+def test_the_heap_is_trimmed_after_each_epoch(tiny_data, monkeypatch):
+    import cnn.training
+
+    calls = []
+    monkeypatch.setattr(cnn.training, "trim_heap", lambda: calls.append(1))
+    train(cnn.build_model(SMALL), tiny_data, epochs=2, batch_size=256)
+    assert len(calls) == 2
+
+
 def test_resume_appends_to_the_history(tiny_data):
     model = cnn.build_model(SMALL, seed=0)
     first = train(model, tiny_data, epochs=1, batch_size=100, seed=0)
