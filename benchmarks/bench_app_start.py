@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
 from server import (  # noqa: E402
     CHART,
+    CHARTS_DRAWN_JS,
     MAIN,
     PAGES,
-    SKELETON,
     TAB_TEXT_PREFIX,
     TABBED_PAGES,
     StreamlitServer,
@@ -52,10 +52,8 @@ new MutationObserver(() => { window.__lastChange = performance.now(); })
 
 # True once every chart has drawn, every image has loaded, and the DOM has been still.
 _DONE_JS = f"""(quietMs) => {{
+  if (!({CHARTS_DRAWN_JS})()) return false;
   const main = document.querySelector("{MAIN}");
-  if (!main || main.querySelector("{SKELETON}")) return false;
-  const charts = main.querySelectorAll("{CHART}");
-  for (const chart of charts) if (!chart.querySelector(".main-svg")) return false;
   for (const image of main.querySelectorAll("img")) if (!image.complete) return false;
   return performance.now() - window.__lastChange > quietMs;
 }}"""

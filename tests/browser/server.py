@@ -377,6 +377,12 @@ def tab(page, label: str):
 
 def open_tab(page, label: str, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
     """Click a tab (its content runs only now) and wait for the rerun and its charts."""
+    click_tab(page, label, timeout_ms)
+    wait_for_charts(page, timeout_ms)
+
+
+def click_tab(page, label: str, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
+    """Click a tab and wait for the rerun that sends its content (its charts may still load)."""
     tab(page, label).click()
     page.locator(f"{MAIN} [role='tab'][aria-selected='true']", has_text=label).wait_for(
         timeout=timeout_ms
@@ -386,7 +392,6 @@ def open_tab(page, label: str, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
         timeout=timeout_ms
     )
     wait_for_idle(page, timeout_ms)
-    wait_for_charts(page, timeout_ms)
 
 
 def wait_for_charts(page, timeout_ms: int = RUN_TIMEOUT_MS) -> int:

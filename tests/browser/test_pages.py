@@ -16,6 +16,7 @@ from .server import (
     StreamlitServer,
     assert_no_exception,
     choose_language,
+    click_tab,
     go_to,
     heading,
     nav_link,
@@ -27,7 +28,6 @@ from .server import (
     tab,
     text,
     wait_for_charts,
-    wait_for_idle,
 )
 
 # Without the playwright package the whole module skips (conftest says how to install it).
@@ -132,9 +132,7 @@ def test_charts_arrive_on_a_slow_network(page, app_server):
     then draws its charts; nothing fails in between."""
     open_app(page, app_server.url, "dataset")
     slow_network(page, 1_000_000)  # 1 MB/s: Plotly takes ~5 s
-    tab(page, text("dataset.tab_digit")).click()
-    page.locator(f"{MAIN} [role='tabpanel']:not([hidden]) [data-testid]").first.wait_for()
-    wait_for_idle(page)
+    click_tab(page, text("dataset.tab_digit"))
     assert page.locator(f"{MAIN} {SKELETON}").count() > 0, "expected placeholders while loading"
     assert page.locator(f"{MAIN} {CHART}").count() == 0
     assert wait_for_charts(page) == 2  # the digit as an image and as numbers
