@@ -23,11 +23,21 @@ def main() -> None:
     arguments.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     arguments.add_argument("--recipe", default="seed", choices=sorted(cnn.PRESETS))
     arguments.add_argument("--epochs", type=int, help="default: the recipe's")
+    arguments.add_argument(
+        "--mixed-precision",
+        choices=("auto", "on", "off"),
+        default="off",
+        help="bfloat16 compute; 'auto' turns it on where the CPU has native bf16",
+    )
     args = arguments.parse_args()
     data = load_data(args.data)
     recipe = cnn.PRESETS[args.recipe]
     if args.epochs:
         recipe = replace(recipe, epochs=args.epochs)
+    mixed = args.mixed_precision == "on" or (
+        args.mixed_precision == "auto" and cnn.cpu_has_native_bf16()
+    )
+    recipe = replace(recipe, model=replace(recipe.model, mixed_precision=mixed))
     runs = []
     for seed in args.seeds:
         model = cnn.build_model(recipe.model, seed=seed)
@@ -62,6 +72,7 @@ def main() -> None:
             "benchmark": "accuracy",
             "recipe": args.recipe,
             "epochs": recipe.epochs,
+            "mixed_precision": mixed,
             "data": data.source,
             "runs": runs,
             "median_test_accuracy": statistics.median(r["test_accuracy"] for r in runs),

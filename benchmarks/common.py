@@ -49,19 +49,23 @@ def machine() -> dict:
                     break
     except OSError:
         pass
+    from cnn.hardware import cpu_has_native_bf16
+
     return {
         "cpu": model or platform.processor(),
         "cores": os.cpu_count(),
+        "native_bf16": cpu_has_native_bf16(),
         "python": platform.python_version(),
     }
 
 
-def matmul_gflops(size: int = 2048, repeats: int = 5) -> float:
-    """float32 matrix-multiply GFLOPS of this machine through TensorFlow (best of `repeats`)."""
+def matmul_gflops(size: int = 2048, repeats: int = 5, dtype: str = "float32") -> float:
+    """Matrix-multiply GFLOPS of this machine through TensorFlow (best of `repeats`), in
+    float32 or bfloat16."""
     import tensorflow as tf
 
-    a = tf.random.normal((size, size))
-    b = tf.random.normal((size, size))
+    a = tf.cast(tf.random.normal((size, size)), dtype)
+    b = tf.cast(tf.random.normal((size, size)), dtype)
     (a @ b).numpy()  # warm-up
     best = float("inf")
     for _ in range(repeats):

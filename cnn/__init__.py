@@ -41,7 +41,7 @@ _LAZY = {
     "build_model": "cnn.model",
     "build_mlp": "cnn.model",
     "compile_model": "cnn.model",
-    "cpu_has_native_bf16": "cnn.model",
+    "cpu_has_native_bf16": "cnn.hardware",
     "train": "cnn.training",
     "TrainingProgress": "cnn.training",
     "empty_history": "cnn.training",

@@ -56,7 +56,7 @@ def _model_config(args, base: ModelConfig) -> ModelConfig:
     if mixed == "on":
         changes["mixed_precision"] = True
     elif mixed == "auto":
-        from cnn.model import cpu_has_native_bf16
+        from cnn.hardware import cpu_has_native_bf16
 
         changes["mixed_precision"] = cpu_has_native_bf16()
     return replace(base, **changes)

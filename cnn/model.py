@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 
 from cnn.config import INPUT_SHAPE, NUM_CLASSES, ModelConfig
@@ -14,18 +13,6 @@ from keras import layers  # noqa: E402
 
 LOSS = "categorical_crossentropy"
 MIXED_POLICY = "mixed_bfloat16"
-
-
-@functools.cache
-def cpu_has_native_bf16() -> bool:
-    """True when the CPU computes bfloat16 natively (AVX-512 BF16 or AMX), where mixed
-    precision trains faster at the same accuracy; elsewhere bf16 would be emulated and slow."""
-    try:
-        with open("/proc/cpuinfo") as file:
-            flags = file.read()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def make_optimizer(name: str, learning_rate):

@@ -160,7 +160,3 @@ def test_compile_model_recompiles():
     compile_model(model, "sgd", 0.5)
     assert isinstance(model.optimizer, keras.optimizers.SGD)
     assert model.loss == "categorical_crossentropy"
-
-
-def test_cpu_has_native_bf16_is_a_bool():
-    assert isinstance(cnn.cpu_has_native_bf16(), bool)

@@ -70,6 +70,8 @@ def test_seed_defaults_and_quick_preset():
     assert at.selectbox(key="train_optimizer").value == "adam"
     assert at.select_slider(key="train_learning_rate").value == pytest.approx(0.001)
     assert "242,062" in at.caption[1].value
+    # bfloat16 by default wherever the CPU computes it natively, for every preset.
+    assert at.toggle(key="train_mixed_precision").value is cnn.cpu_has_native_bf16()
 
     at.segmented_control(key="train_preset").set_value("quick").run()
     assert_no_exception(at)
@@ -90,6 +92,19 @@ def test_seed_defaults_and_quick_preset():
     assert at.slider(key="train_validation_split").value == pytest.approx(best.validation_split)
     assert at.toggle(key="train_augment").value is True
     assert at.session_state["train_settings"]["augment"] is True
+    assert at.toggle(key="train_mixed_precision").value is cnn.cpu_has_native_bf16()
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_bfloat16_is_the_default_only_where_the_cpu_has_it(monkeypatch, native):
+    monkeypatch.setattr(cnn, "cpu_has_native_bf16", lambda: native)
+    at = open_page(PAGE)
+    assert at.toggle(key="train_mixed_precision").value is native
+    for preset in ("quick", "best", "seed"):
+        at.segmented_control(key="train_preset").set_value(preset).run()
+        assert_no_exception(at)
+        assert at.toggle(key="train_mixed_precision").value is native
+        assert at.session_state["train_settings"]["mixed_precision"] is native
 
 
 def test_one_epoch_training_draws_charts_and_tests_the_model():
