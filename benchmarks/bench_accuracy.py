@@ -16,6 +16,7 @@ from dataclasses import replace
 from common import load_data, parser, report
 
 import cnn
+from cnn.hardware import MIXED_PRECISION_CHOICES, mixed_precision_for
 
 
 def main() -> None:
@@ -25,7 +26,7 @@ def main() -> None:
     arguments.add_argument("--epochs", type=int, help="default: the recipe's")
     arguments.add_argument(
         "--mixed-precision",
-        choices=("auto", "on", "off"),
+        choices=MIXED_PRECISION_CHOICES,
         default="off",
         help="bfloat16 compute; 'auto' turns it on where the CPU has native bf16",
     )
@@ -34,9 +35,7 @@ def main() -> None:
     recipe = cnn.PRESETS[args.recipe]
     if args.epochs:
         recipe = replace(recipe, epochs=args.epochs)
-    mixed = args.mixed_precision == "on" or (
-        args.mixed_precision == "auto" and cnn.cpu_has_native_bf16()
-    )
+    mixed = mixed_precision_for(args.mixed_precision)
     recipe = replace(recipe, model=replace(recipe.model, mixed_precision=mixed))
     runs = []
     for seed in args.seeds:

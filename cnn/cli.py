@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from cnn.config import ACTIVATIONS, OPTIMIZERS, PADDINGS, POOLINGS, PRESETS, ModelConfig
+from cnn.hardware import MIXED_PRECISION_CHOICES, mixed_precision_for
 from cnn.layer_table import count_params, layer_table
 
 
@@ -28,7 +29,7 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--learning-rate", type=float, help=f"default {defaults.learning_rate}")
     group.add_argument(
         "--mixed-precision",
-        choices=("auto", "on", "off"),
+        choices=MIXED_PRECISION_CHOICES,
         default="off",
         help="bfloat16 compute; 'auto' turns it on where the CPU has native bf16",
     )
@@ -53,12 +54,8 @@ def _model_config(args, base: ModelConfig) -> ModelConfig:
     if getattr(args, "filters", None):
         changes["filters"] = tuple(args.filters)
     mixed = getattr(args, "mixed_precision", "off")
-    if mixed == "on":
-        changes["mixed_precision"] = True
-    elif mixed == "auto":
-        from cnn.hardware import cpu_has_native_bf16
-
-        changes["mixed_precision"] = cpu_has_native_bf16()
+    if mixed != "off":
+        changes["mixed_precision"] = mixed_precision_for(mixed)
     return replace(base, **changes)
 
 

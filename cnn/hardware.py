@@ -21,3 +21,14 @@ def cpu_has_native_bf16() -> bool:
             return flags_have_native_bf16(file.read())
     except OSError:
         return False
+
+
+MIXED_PRECISION_CHOICES = ("auto", "on", "off")
+
+
+def mixed_precision_for(choice: str) -> bool:
+    """bfloat16 or not for a command line's `--mixed-precision auto|on|off`: "auto" is on
+    where the CPU has native bf16."""
+    if choice not in MIXED_PRECISION_CHOICES:
+        raise ValueError(f"mixed precision {choice!r}: expected one of {MIXED_PRECISION_CHOICES}.")
+    return choice == "on" or (choice == "auto" and cpu_has_native_bf16())

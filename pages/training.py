@@ -53,12 +53,10 @@ WIDGET_KEYS = {
 }
 
 
-def preset_settings(name: str, native_bf16: bool | None = None) -> dict:
-    """The page's settings for a preset of `cnn.PRESETS`; bfloat16 on where the CPU has it
-    natively (`native_bf16`, read from the CPU when None)."""
+def preset_settings(name: str) -> dict:
+    """The page's settings for a preset of `cnn.PRESETS`, with bfloat16 on where the CPU
+    computes it natively."""
     recipe = cnn.PRESETS[name]
-    if native_bf16 is None:
-        native_bf16 = cnn.cpu_has_native_bf16()
     return {
         "preset": name,
         "epochs": recipe.epochs,
@@ -70,7 +68,7 @@ def preset_settings(name: str, native_bf16: bool | None = None) -> dict:
         "augment": recipe.augment,
         # bfloat16 pays off only where the CPU computes it natively; there it trains every
         # preset about twice as fast at the same accuracy (README, "Measured").
-        "mixed_precision": native_bf16,
+        "mixed_precision": cnn.cpu_has_native_bf16(),
     }
 
 

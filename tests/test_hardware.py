@@ -31,3 +31,15 @@ def test_this_machine_agrees_with_its_cpuinfo():
         pytest.skip("no /proc/cpuinfo on this system")
     expected = flags_have_native_bf16(cpuinfo.read_text())
     assert cnn.cpu_has_native_bf16() is expected
+
+
+def test_mixed_precision_choices(monkeypatch):
+    import cnn.hardware
+
+    for native in (True, False):
+        monkeypatch.setattr(cnn.hardware, "cpu_has_native_bf16", lambda native=native: native)
+        assert cnn.hardware.mixed_precision_for("auto") is native
+        assert cnn.hardware.mixed_precision_for("on") is True
+        assert cnn.hardware.mixed_precision_for("off") is False
+    with pytest.raises(ValueError, match="mixed precision 'maybe'"):
+        cnn.hardware.mixed_precision_for("maybe")
