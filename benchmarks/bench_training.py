@@ -2,8 +2,8 @@
 
     python benchmarks/bench_training.py --out benchmarks/results/training.json
 
-- s/epoch and samples/s on the seed's split (48k train + 12k validation, batch 200, Adam),
-  measured on the second epoch (the first includes tracing).
+- s/epoch and samples/s on the seed's split (48k train + 12k validation, batch 200, Adam):
+  the median of epochs 2 to 4 (the first includes tracing); every epoch is listed too.
 - The limit: the model's FLOPs per epoch (forward + backward on the training part, forward on
   the validation part) divided by a float32 matrix-multiply GFLOPS measured in the same run.
 - The same model in PyTorch eager (optional: skipped when torch is not installed).
@@ -15,6 +15,7 @@ Targets: <= 1.3x the limit; >= 1.5x PyTorch eager.
 
 from __future__ import annotations
 
+import statistics
 import time
 
 import numpy as np
@@ -24,6 +25,7 @@ import cnn
 from cnn.layer_table import layer_specs
 
 BATCH, SPLIT = 200, 0.2
+EPOCHS = 4  # epoch 1 traces; the median of the others is reported
 
 
 def forward_flops_per_sample(config: cnn.ModelConfig) -> int:
@@ -40,13 +42,15 @@ def forward_flops_per_sample(config: cnn.ModelConfig) -> int:
     return flops
 
 
-def keras_epoch_seconds(data, bf16: bool = False) -> float:
+def keras_epoch_seconds(data, bf16: bool = False) -> list[float]:
     model = cnn.build_model(cnn.ModelConfig(mixed_precision=bf16), seed=0)
-    history = cnn.train(model, data, epochs=2, batch_size=BATCH, validation_split=SPLIT, seed=0)
-    return history["epoch_seconds"][1]
+    history = cnn.train(
+        model, data, epochs=EPOCHS, batch_size=BATCH, validation_split=SPLIT, seed=0
+    )
+    return history["epoch_seconds"]
 
 
-def torch_epoch_seconds(data, bf16: bool = False) -> float | None:
+def torch_epoch_seconds(data, bf16: bool = False) -> list[float] | None:
     try:
         import torch
         from torch import nn
@@ -79,7 +83,7 @@ def torch_epoch_seconds(data, bf16: bool = False) -> float | None:
     n_val = int(len(x) * SPLIT)
     x_train, y_train, x_val = x[:-n_val], y[:-n_val], x[-n_val:]
     seconds = []
-    for _ in range(2):
+    for _ in range(EPOCHS):
         start = time.perf_counter()
         model.train()
         order = torch.randperm(len(x_train))
@@ -96,22 +100,26 @@ def torch_epoch_seconds(data, bf16: bool = False) -> float | None:
             for begin in range(0, len(x_val), BATCH):
                 model(x_val[begin : begin + BATCH])
         seconds.append(time.perf_counter() - start)
-    return seconds[1]
+    return seconds
 
 
 def compare(data, epoch_flops: int, n_train: int, bf16: bool) -> dict:
     """Keras against the limit and PyTorch, all in float32 or all in bfloat16."""
     gflops = matmul_gflops(dtype="bfloat16" if bf16 else "float32")
     limit = epoch_flops / (gflops * 1e9)
-    keras_seconds = keras_epoch_seconds(data, bf16)
-    torch_seconds = torch_epoch_seconds(data, bf16)
+    keras_epochs = keras_epoch_seconds(data, bf16)
+    torch_epochs = torch_epoch_seconds(data, bf16)
+    keras_seconds = statistics.median(keras_epochs[1:])
+    torch_seconds = None if torch_epochs is None else statistics.median(torch_epochs[1:])
     return {
         "matmul_gflops": round(gflops, 1),
         "hardware_limit_s_per_epoch": round(limit, 2),
         "keras_s_per_epoch": round(keras_seconds, 2),
+        "keras_epoch_seconds": [round(s, 2) for s in keras_epochs],
         "keras_train_samples_per_s": round(n_train / keras_seconds),
         "keras_vs_limit": round(keras_seconds / limit, 2),
         "torch_eager_s_per_epoch": None if torch_seconds is None else round(torch_seconds, 2),
+        "torch_epoch_seconds": torch_epochs and [round(s, 2) for s in torch_epochs],
         "speedup_vs_torch": None
         if torch_seconds is None
         else round(torch_seconds / keras_seconds, 2),
