@@ -4,8 +4,9 @@
 
 - s/epoch and samples/s on the seed's split (48k train + 12k validation, batch 200, Adam):
   the median of epochs 2 to 4 (the first includes tracing); every epoch is listed too.
-- The limit: the model's FLOPs per epoch (forward + backward on the training part, forward on
-  the validation part) divided by a float32 matrix-multiply GFLOPS measured in the same run.
+- The limit: the model's FLOPs per epoch (forward + backward on the training part, without the
+  first layer's unneeded input gradient; forward on the validation part) divided by a float32
+  matrix-multiply GFLOPS measured in the same run.
 - The same model in PyTorch eager (optional: skipped when torch is not installed).
 - Where the CPU has native bf16 (AVX-512 BF16 or AMX), all three again in bfloat16: Keras'
   `mixed_bfloat16` policy (what the app trains with there), a bfloat16 matrix multiply for
@@ -28,18 +29,27 @@ BATCH, SPLIT = 200, 0.2
 EPOCHS = 4  # epoch 1 traces; the median of the others is reported
 
 
-def forward_flops_per_sample(config: cnn.ModelConfig) -> int:
-    """Multiply-adds x 2 of one forward pass (conv and dense layers; pooling is negligible)."""
-    flops, channels = 0, 1
+def forward_flops_per_layer(config: cnn.ModelConfig) -> list[int]:
+    """Multiply-adds x 2 of one sample's forward pass, per conv and dense layer (pooling and
+    activations are negligible)."""
+    flops, channels = [], 1
     k = config.kernel_size
     for spec in layer_specs(config):
         if spec.kind == "Conv2D":
             height, width, filters = spec.output_shape
-            flops += 2 * k * k * channels * filters * height * width
+            flops.append(2 * k * k * channels * filters * height * width)
             channels = filters
         elif spec.kind == "Dense":
-            flops += 2 * (spec.params - spec.output_shape[0])  # weights, not biases
+            flops.append(2 * (spec.params - spec.output_shape[0]))  # weights, not biases
     return flops
+
+
+def training_flops_per_sample(config: cnn.ModelConfig) -> int:
+    """Forward + backward of one training sample: the backward pass computes each layer's
+    weight gradient (as many FLOPs as its forward pass) and its input gradient (as many
+    again), except the first layer's input gradient, which nothing needs."""
+    per_layer = forward_flops_per_layer(config)
+    return 3 * sum(per_layer) - per_layer[0]
 
 
 def keras_epoch_seconds(data, bf16: bool = False) -> list[float]:
@@ -131,8 +141,8 @@ def main() -> None:
     data = load_data(args.data)
     n_val = int(len(data.x_train) * SPLIT)
     n_train = len(data.x_train) - n_val
-    forward = forward_flops_per_sample(cnn.ModelConfig())
-    epoch_flops = 3 * forward * n_train + forward * n_val
+    forward = sum(forward_flops_per_layer(cnn.ModelConfig()))
+    epoch_flops = training_flops_per_sample(cnn.ModelConfig()) * n_train + forward * n_val
     precisions = {"float32": compare(data, epoch_flops, n_train, bf16=False)}
     if cnn.cpu_has_native_bf16():
         precisions["bfloat16"] = compare(data, epoch_flops, n_train, bf16=True)
