@@ -27,7 +27,7 @@ def main() -> None:
     start = time.perf_counter()
     for _ in range(args.cycles):
         new_model = cnn.build_model()
-        cnn.train(new_model, data, epochs=1)
+        cnn.train(new_model, data, cnn.TrainingRecipe(epochs=1))
         cnn.evaluate(new_model, data)
         cnn.predict_digit(new_model, image)
         cnn.feature_maps(new_model, image)

@@ -53,11 +53,11 @@ def training_flops_per_sample(config: cnn.ModelConfig) -> int:
 
 
 def keras_epoch_seconds(data, bf16: bool = False) -> list[float]:
-    model = cnn.build_model(cnn.ModelConfig(mixed_precision=bf16), seed=0)
-    history = cnn.train(
-        model, data, epochs=EPOCHS, batch_size=BATCH, validation_split=SPLIT, seed=0
+    recipe = cnn.TrainingRecipe(
+        epochs=EPOCHS, batch_size=BATCH, validation_split=SPLIT, mixed_precision=bf16
     )
-    return history["epoch_seconds"]
+    run = cnn.train(cnn.build_for(recipe, seed=0), data, recipe, seed=0)
+    return run.history["epoch_seconds"]
 
 
 def torch_epoch_seconds(data, bf16: bool = False) -> list[float] | None:

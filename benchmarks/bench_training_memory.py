@@ -37,7 +37,8 @@ def main() -> None:
         peak_anonymous = max(peak_anonymous, memory_mb()["RssAnon"])
 
     start = time.perf_counter()
-    history = cnn.train(model, data, epochs=args.epochs, progress=progress, seed=0)
+    recipe = cnn.TrainingRecipe(epochs=args.epochs)
+    history = cnn.train(model, data, recipe, progress=progress, seed=0).history
     result = cnn.evaluate(model, data)
     peak_anonymous = max(peak_anonymous, memory_mb()["RssAnon"])
     report(

@@ -1,7 +1,8 @@
 """Shared by the benchmark scripts: the data, the machine, and where results go.
 
 Benchmarks are scripts, not tests: they use full MNIST (`--data` or `MNIST_PATH`, e.g.
-../shared/data/mnist.npz) and print a JSON line; `--out` also writes it to a file.
+`--data ../shared/data/mnist.npz` on the team's machines) and print a JSON line; `--out` also
+writes it to a file.
 """
 
 from __future__ import annotations
@@ -16,15 +17,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "mnist.npz"
 
 
 def parser(description: str) -> argparse.ArgumentParser:
     result = argparse.ArgumentParser(description=description)
     result.add_argument(
         "--data",
-        default=os.environ.get("MNIST_PATH") or (str(DEFAULT_DATA) if DEFAULT_DATA else None),
-        help="full MNIST .npz in Keras' layout (default: MNIST_PATH or ../shared/data)",
+        default=os.environ.get("MNIST_PATH") or None,
+        help="full MNIST .npz in Keras' layout, e.g. ../shared/data/mnist.npz (default: "
+        "MNIST_PATH, else Keras' cache, else the 5,000-digit sample with a warning)",
     )
     result.add_argument("--out", help="also write the JSON result to this file")
     return result

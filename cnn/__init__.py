@@ -12,9 +12,14 @@ Example:
 from __future__ import annotations
 
 import importlib
+import os
 
-from cnn.config import PRESETS, ModelConfig, TrainingRecipe
-from cnn.data import (
+# Before anything here imports TensorFlow, whichever module does it first: its start-up
+# chatter (oneDNN notices, CPU feature lines) stays out of the terminal and the app's log.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from cnn.config import ModelConfig  # noqa: E402
+from cnn.data import (  # noqa: E402
     DataError,
     Dataset,
     DownloadError,
@@ -25,29 +30,46 @@ from cnn.data import (
     one_hot,
     to_4d_float,
 )
-from cnn.drawing import (
+from cnn.drawing import (  # noqa: E402
     BlankCanvasError,
     CanvasFullError,
     canvas_to_mnist,
     ink_strength,
     redraw_as_canvas,
 )
-from cnn.layer_table import count_params, layer_specs, layer_table
-from cnn.memory import limit_malloc_arenas, process_rss_mb, release_memory
-from cnn.model_io import ModelFileError, inspect_model_archive, load_model_file
+from cnn.layer_table import count_params, layer_specs, layer_table  # noqa: E402
+from cnn.memory import limit_malloc_arenas, process_rss_mb, release_memory  # noqa: E402
+from cnn.model_io import ModelFileError, inspect_model_archive, load_model_file  # noqa: E402
+from cnn.recipe import (  # noqa: E402
+    PRESETS,
+    AugmentConfig,
+    OptimizerConfig,
+    ScheduleConfig,
+    TrainingRecipe,
+    baseline_recipe,
+)
+from cnn.run import (  # noqa: E402
+    RunStatus,
+    TrainingRun,
+    compare_runs,
+    empty_history,
+    with_running_point,
+)
 
 # Names whose modules import TensorFlow, loaded on first use.
 _LAZY = {
     "build_model": "cnn.model",
+    "build_for": "cnn.model",
     "build_mlp": "cnn.model",
     "compile_model": "cnn.model",
     "cpu_has_native_bf16": "cnn.hardware",
     "train": "cnn.training",
+    "continue_training": "cnn.training",
     "TrainingProgress": "cnn.training",
-    "empty_history": "cnn.training",
     "evaluate": "cnn.evaluation",
     "Evaluation": "cnn.evaluation",
     "predict_probabilities": "cnn.evaluation",
+    "misclassified_examples": "cnn.evaluation",
     "predict_digit": "cnn.inspection",
     "feature_maps": "cnn.inspection",
     "conv_filters": "cnn.inspection",
@@ -72,6 +94,7 @@ def __dir__():
 
 __all__ = [
     "PRESETS",
+    "AugmentConfig",
     "BlankCanvasError",
     "CanvasFullError",
     "DataError",
@@ -79,10 +102,17 @@ __all__ = [
     "DownloadError",
     "ModelConfig",
     "ModelFileError",
+    "OptimizerConfig",
+    "RunStatus",
+    "ScheduleConfig",
     "TrainingRecipe",
+    "TrainingRun",
+    "baseline_recipe",
     "canvas_to_mnist",
+    "compare_runs",
     "count_params",
     "download_mnist",
+    "empty_history",
     "ink_strength",
     "inspect_model_archive",
     "layer_specs",
@@ -97,5 +127,6 @@ __all__ = [
     "redraw_as_canvas",
     "release_memory",
     "to_4d_float",
+    "with_running_point",
     *_LAZY,
 ]

@@ -70,7 +70,20 @@ def training_history_figure(
                     col=column,
                 )
     figure.update_xaxes(title_text=epoch_title, dtick=1)
-    figure.update_layout(height=360, margin={"t": 40, "b": 40}, legend={"orientation": "h"})
+    # Accuracy on its own scale: never below 0 or above 1, even with a single point.
+    accuracies = [
+        value
+        for history in histories.values()
+        for key in ("accuracy", "val_accuracy")
+        for value in history.get(key, [])
+        if value == value  # not NaN
+    ]
+    low = min(accuracies, default=0.0)
+    figure.update_yaxes(range=[max(0.0, low - 0.05), 1.005], tickformat=".0%", row=1, col=1)
+    # The legend below the axis titles, not on top of them.
+    figure.update_layout(
+        height=360, margin={"t": 40, "b": 70}, legend={"orientation": "h", "y": -0.28}
+    )
     return figure
 
 
@@ -175,26 +188,64 @@ def image_heatmap_figure(
     *,
     show_values: bool = True,
     value_format: str = ".0f",
-    colorscale: str = GREYS,
+    signed: bool = False,
+    limit: float | None = None,
+    colorscale: str | None = None,
+    show_scale: bool = True,
+    show_axes: bool = True,
+    blank_zeros: bool = False,
+    text_size: int = 7,
     height: int = 520,
 ) -> go.Figure:
-    """One image as a heatmap, each pixel's value written in its cell when `show_values`."""
+    """One image (a digit, a kernel, a feature map) as a heatmap.
+
+    Args:
+        show_values: write each pixel's value in its cell, formatted with `value_format`
+            (also the hover's format).
+        signed: values around 0 (kernels, feature maps): blue negative to red positive on a
+            scale from -limit to limit (by default the largest magnitude); else grey ink.
+        colorscale: instead of the one `signed` picks.
+        show_scale, show_axes: the colour bar; the pixel rows and columns.
+        blank_zeros: leave the cells of zero pixels empty, so a digit's shape stays readable.
+    """
     image = np.asarray(image, dtype=float)
     if image.ndim == 3:
         image = image[..., 0]
-    figure = go.Figure(
-        go.Heatmap(
-            z=image,
-            colorscale=colorscale,
-            text=image,
-            texttemplate=f"%{{text:{value_format}}}" if show_values else None,
-            textfont={"size": 7},
-            hovertemplate="row %{y}, column %{x}: %{z}<extra></extra>",
-        )
+    text = image
+    if show_values and blank_zeros:
+        text = np.where(image != 0, np.vectorize(lambda v: format(v, value_format))(image), "")
+    heatmap = go.Heatmap(
+        z=image,
+        colorscale=colorscale or ("RdBu_r" if signed else GREYS),
+        showscale=show_scale,
+        text=text,
+        texttemplate=(
+            ("%{text}" if blank_zeros else f"%{{text:{value_format}}}") if show_values else None
+        ),
+        textfont={"size": text_size},
+        hovertemplate=f"row %{{y}}, column %{{x}}: %{{z:{value_format}}}<extra></extra>",
     )
-    figure.update_yaxes(autorange="reversed", scaleanchor="x")
+    if signed:
+        limit = limit or float(np.abs(image).max()) or 1.0
+        heatmap.update(zmin=-limit, zmax=limit)
+    figure = go.Figure(heatmap)
+    figure.update_xaxes(visible=show_axes)
+    figure.update_yaxes(autorange="reversed", scaleanchor="x", visible=show_axes)
     figure.update_layout(height=height, margin={"t": 10, "b": 10, "l": 10, "r": 10})
     return figure
+
+
+def pixel_values_figure(image, value_format: str = ".0f") -> go.Figure:
+    """One digit large, its pixel values written in the ink cells only (zeros left blank, so
+    the digit's shape stays readable)."""
+    return image_heatmap_figure(
+        image,
+        value_format=value_format,
+        blank_zeros=True,
+        text_size=8,
+        show_axes=False,
+        height=560,
+    )
 
 
 def class_distribution_figure(
@@ -263,11 +314,14 @@ def shape_flow_svg(config: ModelConfig | None = None, *, params_label: str = "pa
     """
     specs = layer_specs(config)
     step, box, middle = 120, 92, 110  # px between layers, box width, y of the axis
-    largest = math.log10(28 * 28 * 64)
+    # Heights on one log scale up to the largest layer (at least 28x28x64, so the course's
+    # network always looks the same), so 256 filters still fit the 80 px above the axis.
+    sizes = [int(np.prod(spec.output_shape)) for spec in specs]
+    largest = math.log10(max(28 * 28 * 64, *sizes))
     parts = []
     for index, spec in enumerate(specs):
         centre = step * index + step / 2
-        half = 12 + 68 * math.log10(int(np.prod(spec.output_shape))) / largest
+        half = 12 + 68 * math.log10(sizes[index]) / largest
         shape = "×".join(str(s) for s in spec.output_shape)
         colour = _LAYER_COLOURS.get(spec.kind, "#17becf")
         parts.append(

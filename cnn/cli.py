@@ -1,4 +1,4 @@
-"""`python -m cnn`: train (reproducing the seed), download MNIST, print the layer table."""
+"""`python -m cnn`: train (reproducing the course), download MNIST, print the layer table."""
 
 from __future__ import annotations
 
@@ -6,57 +6,100 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
-from cnn.config import ACTIVATIONS, OPTIMIZERS, PADDINGS, POOLINGS, PRESETS, ModelConfig
+from cnn.config import ACTIVATIONS, PADDINGS, POOLINGS, ModelConfig
 from cnn.hardware import MIXED_PRECISION_CHOICES, mixed_precision_for
 from cnn.layer_table import count_params, layer_table
+from cnn.recipe import OPTIMIZERS, PRESETS, SCHEDULES, TrainingRecipe
+
+# The network's flags: ModelConfig's fields, each a flag of the same name.
+_NETWORK_CHOICES = {"padding": PADDINGS, "pooling": POOLINGS, "activation": ACTIVATIONS}
+# The training flags: TrainingRecipe.settings() names, each a flag of the same name
+# (--augment and --mixed-precision have their own forms below).
+_SETTING_TYPES = {
+    "epochs": int,
+    "batch_size": int,
+    "validation_split": float,
+    "learning_rate": float,
+    "warmup_fraction": float,
+}
+_SETTING_CHOICES = {"optimizer": OPTIMIZERS, "schedule": SCHEDULES}
 
 
-def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _preset_defaults(setting: str) -> str:
+    """e.g. "default: the preset's (course 10, quick 3, best 30)"."""
+    values = ", ".join(f"{name} {recipe.settings()[setting]}" for name, recipe in PRESETS.items())
+    return f"default: the preset's ({values})"
+
+
+def _add_network_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = ModelConfig()
-    group = parser.add_argument_group("model (defaults: the seed's CNN)")
-    group.add_argument("--filters", type=int, nargs="+", help="filters per conv block (1-3)")
-    group.add_argument("--kernel-size", type=int, help=f"default {defaults.kernel_size}")
-    group.add_argument("--padding", choices=PADDINGS)
-    group.add_argument("--pooling", choices=POOLINGS)
-    group.add_argument("--activation", choices=ACTIVATIONS)
-    group.add_argument("--conv-dropout", type=float, help=f"default {defaults.conv_dropout}")
-    group.add_argument("--dense-units", type=int, help=f"default {defaults.dense_units}")
-    group.add_argument("--dense-dropout", type=float, help=f"default {defaults.dense_dropout}")
-    group.add_argument("--optimizer", choices=OPTIMIZERS)
-    group.add_argument("--learning-rate", type=float, help=f"default {defaults.learning_rate}")
+    group = parser.add_argument_group("network (defaults: the course's CNN)")
+    for field in fields(ModelConfig):
+        default = getattr(defaults, field.name)
+        if field.name == "filters":
+            group.add_argument(
+                "--filters",
+                type=int,
+                nargs="+",
+                help=f"filters per conv block (1-3), default {' '.join(map(str, default))}",
+            )
+        elif field.name in _NETWORK_CHOICES:
+            group.add_argument(
+                _flag(field.name), choices=_NETWORK_CHOICES[field.name], help=f"default {default}"
+            )
+        else:
+            group.add_argument(_flag(field.name), type=type(default), help=f"default {default}")
+
+
+def _add_training_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("training (defaults: the chosen --preset's)")
+    group.add_argument("--preset", choices=list(PRESETS), default="course")
+    for setting, kind in _SETTING_TYPES.items():
+        group.add_argument(_flag(setting), type=kind, help=_preset_defaults(setting))
+    for setting, choices in _SETTING_CHOICES.items():
+        group.add_argument(_flag(setting), choices=choices, help=_preset_defaults(setting))
+    group.add_argument(
+        "--augment",
+        action=argparse.BooleanOptionalAction,
+        help="train on randomly rotated, shifted and zoomed digits; " + _preset_defaults("augment"),
+    )
     group.add_argument(
         "--mixed-precision",
         choices=MIXED_PRECISION_CHOICES,
         default="off",
-        help="bfloat16 compute; 'auto' turns it on where the CPU has native bf16",
+        help="bfloat16 compute; 'auto' turns it on where the CPU has native bf16 (default off)",
     )
 
 
-def _model_config(args, base: ModelConfig) -> ModelConfig:
+def _network(args, base: ModelConfig) -> ModelConfig:
     changes = {
-        field: getattr(args, field)
-        for field in (
-            "kernel_size",
-            "padding",
-            "pooling",
-            "activation",
-            "conv_dropout",
-            "dense_units",
-            "dense_dropout",
-            "optimizer",
-            "learning_rate",
-        )
-        if getattr(args, field, None) is not None
+        field.name: getattr(args, field.name)
+        for field in fields(ModelConfig)
+        if getattr(args, field.name, None) is not None
     }
-    if getattr(args, "filters", None):
-        changes["filters"] = tuple(args.filters)
-    mixed = getattr(args, "mixed_precision", "off")
-    if mixed != "off":
-        changes["mixed_precision"] = mixed_precision_for(mixed)
+    if "filters" in changes:
+        changes["filters"] = tuple(changes["filters"])
     return replace(base, **changes)
+
+
+def _recipe(args) -> TrainingRecipe:
+    """The preset with the flags given on the command line changed."""
+    recipe = PRESETS[args.preset]
+    settings = {
+        setting: getattr(args, setting)
+        for setting in (*_SETTING_TYPES, *_SETTING_CHOICES, "augment")
+        if getattr(args, setting) is not None
+    }
+    if args.mixed_precision != "off":
+        settings["mixed_precision"] = mixed_precision_for(args.mixed_precision)
+    return recipe.with_model(_network(args, recipe.model)).with_settings(**settings)
 
 
 def _print_summary(config: ModelConfig) -> None:
@@ -65,17 +108,26 @@ def _print_summary(config: ModelConfig) -> None:
     print(f"Total params: {count_params(config):,}")
 
 
+def _print_epoch(progress) -> None:
+    if progress.epoch_end:
+        logs = progress.logs
+        seconds = progress.history["epoch_seconds"][-1]
+        print(
+            f"Epoch {progress.epoch}/{progress.epochs} - {seconds:.1f}s - "
+            f"loss: {logs.get('loss', float('nan')):.4f} - "
+            f"accuracy: {logs.get('accuracy', float('nan')):.4f} - "
+            f"val_loss: {logs.get('val_loss', float('nan')):.4f} - "
+            f"val_accuracy: {logs.get('val_accuracy', float('nan')):.4f}",
+            flush=True,
+        )
+
+
 def _train(args) -> int:
-    recipe = PRESETS[args.preset]
     try:
-        config = _model_config(args, recipe.model)
+        recipe = _recipe(args)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    epochs = args.epochs or recipe.epochs
-    batch_size = args.batch_size or recipe.batch_size
-    split = recipe.validation_split if args.validation_split is None else args.validation_split
-    augment = recipe.augment if args.augment is None else args.augment
 
     from cnn.data import DataError, load_mnist
 
@@ -90,40 +142,15 @@ def _train(args) -> int:
             "  (the offline sample: run `python -m cnn download` or set MNIST_PATH "
             "for the full 60,000 digits)"
         )
-    _print_summary(config)
+    _print_summary(recipe.model)
 
     from cnn.evaluation import evaluate
-    from cnn.model import build_model
+    from cnn.model import build_for
     from cnn.training import train
 
-    model = build_model(config, seed=args.seed)
-
-    def report(progress) -> None:
-        if progress.epoch_end:
-            logs = progress.logs
-            seconds = progress.history["epoch_seconds"][-1]
-            print(
-                f"Epoch {progress.epoch}/{progress.epochs} - {seconds:.1f}s - "
-                f"loss: {logs.get('loss', float('nan')):.4f} - "
-                f"accuracy: {logs.get('accuracy', float('nan')):.4f} - "
-                f"val_loss: {logs.get('val_loss', float('nan')):.4f} - "
-                f"val_accuracy: {logs.get('val_accuracy', float('nan')):.4f}",
-                flush=True,
-            )
-
+    model = build_for(recipe, seed=args.seed)
     start = time.perf_counter()
-    history = train(
-        model,
-        data,
-        epochs=epochs,
-        batch_size=batch_size,
-        validation_split=split,
-        seed=args.seed,
-        progress=report,
-        schedule=recipe.schedule,
-        warmup_fraction=recipe.warmup_fraction,
-        augment=augment,
-    )
+    run = train(model, data, recipe, seed=args.seed, progress=_print_epoch)
     seconds = time.perf_counter() - start
     result = evaluate(model, data)
     print(f"Training took {seconds:.1f} s")
@@ -139,16 +166,17 @@ def _train(args) -> int:
                 {
                     "data": data.source,
                     "preset": args.preset,
-                    "config": config.to_dict(),
-                    "epochs": epochs,
-                    "batch_size": batch_size,
-                    "validation_split": split,
-                    "augment": augment,
+                    "recipe": recipe.to_dict(),
+                    "config": recipe.model.to_dict(),
+                    "epochs": recipe.epochs,
+                    "batch_size": recipe.batch_size,
+                    "validation_split": recipe.validation_split,
+                    "augment": recipe.augment.enabled,
                     "seed": args.seed,
                     "train_seconds": round(seconds, 1),
                     "test_loss": result.loss,
                     "test_accuracy": result.accuracy,
-                    "history": history,
+                    "history": run.history,
                 },
                 indent=2,
             )
@@ -174,7 +202,7 @@ def _download(args) -> int:
 
 def _summary(args) -> int:
     try:
-        config = _model_config(args, ModelConfig())
+        config = _network(args, ModelConfig())
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -186,21 +214,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cnn", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    train = commands.add_parser("train", help="train the CNN and print what the seed printed")
-    train.add_argument("--preset", choices=sorted(PRESETS), default="seed")
-    train.add_argument("--epochs", type=int, help="default 10 (seed)")
-    train.add_argument("--batch-size", type=int, help="default 200 (seed)")
-    train.add_argument("--validation-split", type=float, help="default 0.2 (seed)")
+    train = commands.add_parser("train", help="train the CNN and print what the course printed")
     train.add_argument("--data", help="an mnist.npz in Keras' layout (default: MNIST_PATH, ...)")
     train.add_argument("--out", help="save the trained model here, e.g. model.keras")
     train.add_argument("--metrics", help="write test metrics and history to this JSON file")
-    train.add_argument("--seed", type=int, help="make the run reproducible")
-    train.add_argument(
-        "--augment",
-        action=argparse.BooleanOptionalAction,
-        help="train on randomly rotated, shifted and zoomed digits (default: the preset's)",
-    )
-    _add_model_arguments(train)
+    train.add_argument("--seed", type=int, help="a random seed: makes the run reproducible")
+    _add_training_arguments(train)
+    _add_network_arguments(train)
     train.set_defaults(run=_train)
 
     download = commands.add_parser("download", help="fill Keras' cache with full MNIST")
@@ -208,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     download.set_defaults(run=_download)
 
     summary = commands.add_parser("summary", help="print the layer table")
-    _add_model_arguments(summary)
+    _add_network_arguments(summary)
     summary.set_defaults(run=_summary)
     return parser
 

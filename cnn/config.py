@@ -1,11 +1,12 @@
-"""The model configuration: one dataclass whose defaults are the seed tutorial's CNN.
+"""The network: one dataclass whose defaults are the course's CNN.
 
 Plain Python only (no TensorFlow), so the Architecture page and `layer_table` are instant.
+How the network is trained (optimizer, schedule, precision, ...) is `cnn.recipe`'s.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 IMAGE_SIZE = 28
 NUM_CLASSES = 10
@@ -14,18 +15,16 @@ INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
 PADDINGS = ("same", "valid")
 POOLINGS = ("max", "average")
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
-OPTIMIZERS = ("adam", "sgd", "rmsprop")
 
 MIN_BLOCKS, MAX_BLOCKS = 1, 3
 MIN_FILTERS, MAX_FILTERS = 1, 256
 MIN_KERNEL, MAX_KERNEL = 1, 9
 MIN_DENSE, MAX_DENSE = 1, 2048
-MIN_LEARNING_RATE, MAX_LEARNING_RATE = 1e-6, 1.0
 
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """Everything that defines the CNN. The defaults are exactly the seed tutorial's model.
+    """Everything that defines the CNN. The defaults are exactly the course's model.
 
     Conv2D(16, 5x5, same, relu) -> MaxPool 2x2 -> Conv2D(36, 5x5, same, relu) -> MaxPool 2x2
     -> Dropout 0.25 -> Flatten -> Dense(128, relu) -> Dropout 0.5 -> Dense(10, softmax):
@@ -42,10 +41,6 @@ class ModelConfig:
         conv_dropout: dropout rate after the last pooling layer, in [0, 1).
         dense_units: units of the hidden fully connected layer.
         dense_dropout: dropout rate after the hidden dense layer, in [0, 1).
-        optimizer: "adam", "sgd" or "rmsprop".
-        learning_rate: the optimizer's (peak) learning rate.
-        mixed_precision: compute in bfloat16 with float32 weights (fast on CPUs with native
-            bf16); the output layer always stays float32.
 
     Example:
         >>> ModelConfig().num_blocks
@@ -62,9 +57,6 @@ class ModelConfig:
     conv_dropout: float = 0.25
     dense_units: int = 128
     dense_dropout: float = 0.5
-    optimizer: str = "adam"
-    learning_rate: float = 0.001
-    mixed_precision: bool = False
 
     def __post_init__(self) -> None:
         # Lists are accepted for convenience (JSON, CLI), stored as a tuple so the config
@@ -87,7 +79,7 @@ class ModelConfig:
     @classmethod
     def from_dict(cls, data: dict) -> ModelConfig:
         """Build a config from `to_dict()` output; unknown keys are a `ValueError`."""
-        known = {f for f in cls.__dataclass_fields__}
+        known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(
@@ -100,63 +92,73 @@ class ModelConfig:
         return replace(self, **changes)
 
 
-def _fail(name: str, value, expected: str) -> None:
-    raise ValueError(f"ModelConfig.{name} = {value!r} is not allowed: expected {expected}.")
+def same_padding(kernel_size: int) -> tuple[int, int]:
+    """The zero rows (and columns) "same" padding adds before and after the image: Keras and
+    TensorFlow put the odd one at the bottom (right), e.g. 2 and 2 for 5x5, 1 and 2 for 4x4."""
+    before = (kernel_size - 1) // 2
+    return before, kernel_size - 1 - before
 
 
-def _check_int(name: str, value, low: int, high: int) -> None:
+def conv_output_size(size: int, kernel_size: int, padding: str) -> int:
+    """The side of a convolution's output: as large as the input with "same" padding, the
+    places where the kernel fits (`size - kernel_size + 1`) with "valid"."""
+    return size if padding == "same" else size - kernel_size + 1
+
+
+def fail(owner: str, name: str, value, expected: str) -> None:
+    """Raise the `ValueError` every config check raises: what was given, what is expected."""
+    raise ValueError(f"{owner}.{name} = {value!r} is not allowed: expected {expected}.")
+
+
+def check_int(owner: str, name: str, value, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        _fail(name, value, f"an integer from {low} to {high}")
+        fail(owner, name, value, f"an integer from {low} to {high}")
 
 
-def _check_choice(name: str, value, choices: tuple[str, ...]) -> None:
+def check_number(owner: str, name: str, value, low: float, high: float, example: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        fail(owner, name, value, f"a number from {low:g} to {high:g}, e.g. {example}")
+
+
+def check_choice(owner: str, name: str, value, choices: tuple[str, ...]) -> None:
     if value not in choices:
-        _fail(name, value, "one of " + ", ".join(repr(c) for c in choices))
+        fail(owner, name, value, "one of " + ", ".join(repr(c) for c in choices))
+
+
+def check_bool(owner: str, name: str, value) -> None:
+    if not isinstance(value, bool):
+        fail(owner, name, value, "True or False")
 
 
 def _check_rate(name: str, value) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
-        _fail(name, value, "a dropout rate from 0 up to (not including) 1, e.g. 0.25")
+        fail("ModelConfig", name, value, "a dropout rate from 0 up to (not including) 1, e.g. 0.25")
 
 
 def _validate(config: ModelConfig) -> None:
     if not isinstance(config.filters, tuple) or not (
         MIN_BLOCKS <= len(config.filters) <= MAX_BLOCKS
     ):
-        _fail(
+        fail(
+            "ModelConfig",
             "filters",
             config.filters,
             f"{MIN_BLOCKS} to {MAX_BLOCKS} filter counts, one per convolution block, e.g. (16, 36)",
         )
     for index, count in enumerate(config.filters):
-        _check_int(f"filters[{index}]", count, MIN_FILTERS, MAX_FILTERS)
-    _check_int("kernel_size", config.kernel_size, MIN_KERNEL, MAX_KERNEL)
-    _check_choice("padding", config.padding, PADDINGS)
-    _check_choice("pooling", config.pooling, POOLINGS)
-    _check_choice("activation", config.activation, ACTIVATIONS)
+        check_int("ModelConfig", f"filters[{index}]", count, MIN_FILTERS, MAX_FILTERS)
+    check_int("ModelConfig", "kernel_size", config.kernel_size, MIN_KERNEL, MAX_KERNEL)
+    check_choice("ModelConfig", "padding", config.padding, PADDINGS)
+    check_choice("ModelConfig", "pooling", config.pooling, POOLINGS)
+    check_choice("ModelConfig", "activation", config.activation, ACTIVATIONS)
     _check_rate("conv_dropout", config.conv_dropout)
-    _check_int("dense_units", config.dense_units, MIN_DENSE, MAX_DENSE)
+    check_int("ModelConfig", "dense_units", config.dense_units, MIN_DENSE, MAX_DENSE)
     _check_rate("dense_dropout", config.dense_dropout)
-    _check_choice("optimizer", config.optimizer, OPTIMIZERS)
-    rate = config.learning_rate
-    if (
-        isinstance(rate, bool)
-        or not isinstance(rate, int | float)
-        or not MIN_LEARNING_RATE <= rate <= MAX_LEARNING_RATE
-    ):
-        _fail(
-            "learning_rate",
-            rate,
-            f"a number from {MIN_LEARNING_RATE:g} to {MAX_LEARNING_RATE:g}, e.g. 0.001",
-        )
-    if not isinstance(config.mixed_precision, bool):
-        _fail("mixed_precision", config.mixed_precision, "True or False")
     # The image must not shrink to nothing: each block's conv ("valid" loses k-1 pixels)
     # and 2x2 pooling (halves, rounding down) must leave at least one pixel.
     size = IMAGE_SIZE
     for block in range(config.num_blocks):
-        if config.padding == "valid":
-            size -= config.kernel_size - 1
+        size = conv_output_size(size, config.kernel_size, config.padding)
         if size < 2:
             raise ValueError(
                 f"ModelConfig with {config.num_blocks} blocks, kernel_size={config.kernel_size}"
@@ -164,56 +166,3 @@ def _validate(config: ModelConfig) -> None:
                 f" {block + 1}: use padding='same', a smaller kernel or fewer blocks."
             )
         size //= 2
-
-
-@dataclass(frozen=True)
-class TrainingRecipe:
-    """How to train: the seed's values by default; presets below.
-
-    Args:
-        epochs: passes over the training data.
-        batch_size: samples per gradient step.
-        validation_split: fraction of the training set held out (the last part, as Keras).
-        schedule: "constant" learning rate, or "cosine" (linear warm-up then cosine decay).
-        warmup_fraction: with "cosine", the fraction of all steps spent warming up.
-        augment: train on randomly rotated, shifted and zoomed digits (the model itself is
-            unchanged).
-        model: the network.
-    """
-
-    epochs: int = 10
-    batch_size: int = 200
-    validation_split: float = 0.2
-    schedule: str = "constant"
-    warmup_fraction: float = 0.0
-    augment: bool = False
-    model: ModelConfig = field(default_factory=ModelConfig)
-
-
-PRESETS: dict[str, TrainingRecipe] = {
-    # The handout, unchanged.
-    "seed": TrainingRecipe(),
-    # Same network; larger peak learning rate with warm-up and cosine decay, smaller
-    # batches, more data for training: about 99 % test accuracy in 3 epochs.
-    "quick": TrainingRecipe(
-        epochs=3,
-        batch_size=128,
-        validation_split=0.1,
-        schedule="cosine",
-        warmup_fraction=0.1,
-        model=ModelConfig(learning_rate=0.003),
-    ),
-    # Same network again, trained longer on digits randomly rotated, shifted and zoomed a
-    # little each epoch: the best test accuracy this app offers. On full MNIST with seeds 1, 2
-    # and 3: 99.52 %, 99.52 %, 99.54 % in bfloat16 (AMX CPU, ~4 min each), 99.51 %, 99.44 %,
-    # 99.48 % in float32 (AVX2 CPU, ~18 min each); 15 epochs reached 99.43 %, 40 no better.
-    "best": TrainingRecipe(
-        epochs=30,
-        batch_size=128,
-        validation_split=0.05,
-        schedule="cosine",
-        warmup_fraction=0.1,
-        augment=True,
-        model=ModelConfig(learning_rate=0.003),
-    ),
-}

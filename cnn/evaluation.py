@@ -98,3 +98,17 @@ def evaluate(model, data: Dataset, batch_size: int = EVAL_BATCH) -> Evaluation:
         misclassified=misclassified,
         probabilities=probabilities,
     )
+
+
+def misclassified_examples(
+    evaluation: Evaluation, data: Dataset, count: int = 20
+) -> tuple[np.ndarray, list[str]]:
+    """The `count` most confident mistakes of `evaluation` (made on `data.x_test`): their
+    images, and titles "true→predicted" (e.g. "4→9")."""
+    mistakes = evaluation.misclassified.head(count)
+    images = np.asarray(data.x_test[mistakes["index"].to_numpy()])
+    titles = [
+        f"{true}→{predicted}"
+        for true, predicted in zip(mistakes["true"], mistakes["predicted"], strict=True)
+    ]
+    return images, titles

@@ -6,20 +6,29 @@ The counts are tested against Keras' `count_params()` for many configs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from cnn.config import IMAGE_SIZE, NUM_CLASSES, ModelConfig
+from cnn.config import IMAGE_SIZE, NUM_CLASSES, ModelConfig, conv_output_size
 
 
 @dataclass(frozen=True)
 class LayerSpec:
-    """One layer as the model builder creates it and the table shows it."""
+    """One layer as the model builder creates it and the table shows it.
+
+    Attributes:
+        formula: how the parameters come about, in English (the CLI's table).
+        explanation: for layers without weights, what the formula says as a kind
+            ("input", "pool", "dropout", "flatten") and `explanation_values`, so a UI can
+            say it in its own language; "" where the formula is plain arithmetic.
+    """
 
     name: str
     kind: str  # Conv2D, MaxPooling2D, AveragePooling2D, Dropout, Flatten, Dense, Input
     output_shape: tuple[int, ...]
     params: int
     formula: str
+    explanation: str = ""
+    explanation_values: dict = field(default_factory=dict, compare=False)
 
 
 def _fmt(number: int) -> str:
@@ -41,13 +50,17 @@ def layer_specs(config: ModelConfig | None = None) -> list[LayerSpec]:
     channels = 1
     specs = [
         LayerSpec(
-            "input", "Input", (height, width, channels), 0, "28 × 28 pixels, 1 channel (grey)"
+            "input",
+            "Input",
+            (height, width, channels),
+            0,
+            "28 × 28 pixels, 1 channel (grey)",
+            "input",
         )
     ]
     pool_kind = "MaxPooling2D" if config.pooling == "max" else "AveragePooling2D"
     for block, filters in enumerate(config.filters, start=1):
-        if config.padding == "valid":
-            height, width = height - k + 1, width - k + 1
+        height = width = conv_output_size(height, k, config.padding)
         params = (k * k * channels + 1) * filters
         specs.append(
             LayerSpec(
@@ -67,6 +80,8 @@ def layer_specs(config: ModelConfig | None = None) -> list[LayerSpec]:
                 (height, width, channels),
                 0,
                 f"2×2 {config.pooling} of each map: no weights",
+                "pool",
+                {"pooling": config.pooling},
             )
         )
     specs.append(
@@ -76,6 +91,8 @@ def layer_specs(config: ModelConfig | None = None) -> list[LayerSpec]:
             (height, width, channels),
             0,
             f"drops {config.conv_dropout:g} of the values in training: no weights",
+            "dropout",
+            {"rate": f"{config.conv_dropout:g}"},
         )
     )
     flat = height * width * channels
@@ -86,6 +103,8 @@ def layer_specs(config: ModelConfig | None = None) -> list[LayerSpec]:
             (flat,),
             0,
             f"{height}×{width}×{channels} = {_fmt(flat)} values in a row: no weights",
+            "flatten",
+            {"shape": f"{height}×{width}×{channels}", "count": _fmt(flat)},
         )
     )
     units = config.dense_units
@@ -106,6 +125,8 @@ def layer_specs(config: ModelConfig | None = None) -> list[LayerSpec]:
             (units,),
             0,
             f"drops {config.dense_dropout:g} of the values in training: no weights",
+            "dropout",
+            {"rate": f"{config.dense_dropout:g}"},
         )
     )
     output = units * NUM_CLASSES + NUM_CLASSES

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
+import keras
+from keras import layers
 
 from cnn.config import INPUT_SHAPE, NUM_CLASSES, ModelConfig
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out
-
-import keras  # noqa: E402
-from keras import layers  # noqa: E402
+from cnn.recipe import OptimizerConfig, TrainingRecipe
 
 LOSS = "categorical_crossentropy"
 MIXED_POLICY = "mixed_bfloat16"
@@ -26,22 +23,36 @@ def make_optimizer(name: str, learning_rate):
     raise ValueError(f"Unknown optimizer {name!r}; expected 'adam', 'sgd' or 'rmsprop'.")
 
 
-def compile_model(model, optimizer: str = "adam", learning_rate=0.001):
-    """Compile as the seed does: categorical cross-entropy, accuracy, the chosen optimizer."""
-    model.compile(
-        optimizer=make_optimizer(optimizer, learning_rate), loss=LOSS, metrics=["accuracy"]
-    )
+def compile_model(model, optimizer: OptimizerConfig | None = None, *, learning_rate=None):
+    """Compile as the course does: categorical cross-entropy, accuracy, the chosen optimizer.
+
+    Args:
+        optimizer: the optimizer and learning rate (Adam at 0.001 when None).
+        learning_rate: instead of the optimizer's own: a schedule, say.
+    """
+    optimizer = optimizer or OptimizerConfig()
+    rate = optimizer.learning_rate if learning_rate is None else learning_rate
+    model.compile(optimizer=make_optimizer(optimizer.name, rate), loss=LOSS, metrics=["accuracy"])
     return model
 
 
-def build_model(config: ModelConfig | None = None, *, seed: int | None = None):
-    """The CNN described by `config` (the seed's model by default), compiled.
+def build_model(
+    config: ModelConfig | None = None,
+    *,
+    optimizer: OptimizerConfig | None = None,
+    mixed_precision: bool = False,
+    seed: int | None = None,
+):
+    """The CNN described by `config` (the course's model by default), compiled.
 
     Reads like the architecture: each block is Conv2D + 2x2 pooling; then dropout, flatten,
     a hidden dense layer, dropout and the 10-way softmax. Layer names match `layer_table`.
 
     Args:
-        config: the architecture and optimizer; `ModelConfig()` when None.
+        config: the network; `ModelConfig()` when None.
+        optimizer: compiled with it (Adam at 0.001 when None); `train` compiles again with
+            its recipe's.
+        mixed_precision: compute in bfloat16 with float32 weights; the output stays float32.
         seed: makes the initial weights reproducible.
 
     Returns:
@@ -50,7 +61,7 @@ def build_model(config: ModelConfig | None = None, *, seed: int | None = None):
     config = config or ModelConfig()
     if seed is not None:
         keras.utils.set_random_seed(seed)
-    dtype = MIXED_POLICY if config.mixed_precision else None
+    dtype = MIXED_POLICY if mixed_precision else None
     pool = layers.MaxPooling2D if config.pooling == "max" else layers.AveragePooling2D
     model = keras.Sequential(name="cnn")
     model.add(keras.Input(shape=INPUT_SHAPE, name="input"))
@@ -88,15 +99,24 @@ def build_model(config: ModelConfig | None = None, *, seed: int | None = None):
             dtype="float32",
         )
     )
-    return compile_model(model, config.optimizer, config.learning_rate)
+    return compile_model(model, optimizer)
+
+
+def build_for(recipe: TrainingRecipe, *, seed: int | None = None):
+    """The CNN of `recipe.model`, in the recipe's precision, compiled with its optimizer."""
+    return build_model(
+        recipe.model,
+        optimizer=recipe.optimizer,
+        mixed_precision=recipe.mixed_precision,
+        seed=seed,
+    )
 
 
 def build_mlp(
     hidden_units: int = 1000,
     dropout: float = 0.5,
-    optimizer: str = "adam",
-    learning_rate: float = 0.001,
     *,
+    optimizer: OptimizerConfig | None = None,
     seed: int | None = None,
 ):
     """The multilayer-perceptron baseline the seed compares the CNN with, compiled the same way.
@@ -126,4 +146,4 @@ def build_mlp(
         ],
         name="mlp",
     )
-    return compile_model(model, optimizer, learning_rate)
+    return compile_model(model, optimizer)

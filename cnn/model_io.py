@@ -16,6 +16,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from cnn.config import INPUT_SHAPE, NUM_CLASSES
+
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL_PATH = MODELS_DIR / "mnist_cnn.keras"
 MAX_MODEL_BYTES = 50 * 1024 * 1024  # the app's upload limit too (.streamlit/config.toml)
@@ -208,17 +210,17 @@ def check_mnist_shapes(model) -> None:
     """Refuse a model that does not take (28, 28, 1) images or does not output 10 classes."""
     input_shape = tuple(model.input_shape)[1:] if hasattr(model, "input_shape") else None
     output_shape = tuple(model.output_shape)[1:] if hasattr(model, "output_shape") else None
-    if input_shape != (28, 28, 1):
+    if input_shape != INPUT_SHAPE:
         raise ModelFileError(
             f"The model takes input of shape {input_shape}; an MNIST model must take "
-            "(28, 28, 1) images.",
+            f"{INPUT_SHAPE} images.",
             "input_shape",
             shape=str(input_shape),
         )
-    if output_shape != (10,):
+    if output_shape != (NUM_CLASSES,):
         raise ModelFileError(
-            f"The model outputs shape {output_shape}; an MNIST model must output 10 "
-            "probabilities, one per digit.",
+            f"The model outputs shape {output_shape}; an MNIST model must output "
+            f"{NUM_CLASSES} probabilities, one per digit.",
             "output_shape",
             shape=str(output_shape),
         )

@@ -1,10 +1,12 @@
-"""Training with a progress hook, a stop check and resuming, as the app and CLI need."""
+"""The training loop: a `TrainingRecipe` applied to a model, with a progress hook, a stop
+check and resuming, filling a `TrainingRun` as it goes (what the app, the CLI and the
+benchmarks all call)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import keras
 import numpy as np
@@ -12,13 +14,12 @@ import numpy as np
 from cnn.config import IMAGE_SIZE, NUM_CLASSES
 from cnn.data import Dataset, check_labels, to_4d_float
 from cnn.memory import trim_heap
-from cnn.model import make_optimizer
+from cnn.model import compile_model
+from cnn.recipe import AugmentConfig, TrainingRecipe
+from cnn.run import HISTORY_KEYS, RunStatus, TrainingRun, empty_history
 
-HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
-SCHEDULES = ("constant", "cosine")
-# Augmentation: rotation as a fraction of a full turn (about 10 degrees), shift as a fraction of
-# the side (about 2 pixels), zoom as a fraction of the size.
-AUGMENT_ROTATION, AUGMENT_SHIFT, AUGMENT_ZOOM = 0.03, 0.08, 0.1
+# Progress reports per epoch when the caller does not choose (a live chart's pace).
+PROGRESS_CALLS_PER_EPOCH = 25
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,6 @@ class TrainingProgress:
     history: dict = field(repr=False)
     epoch_end: bool = False
     fraction: float = 0.0
-
-
-def empty_history() -> dict:
-    """A history with no epochs: the four lists of the seed plus seconds per epoch."""
-    return {key: [] for key in (*HISTORY_KEYS, "epoch_seconds")}
 
 
 class _ProgressCallback(keras.callbacks.Callback):
@@ -133,15 +129,15 @@ def _as_uint8_or_float(images) -> np.ndarray:
     return to_4d_float(images)[..., 0]
 
 
-def _augmenter(seed):
+def _augmenter(augment: AugmentConfig, seed):
     """Random small rotations, shifts and zooms: the ways handwriting varies."""
     return keras.Sequential(
         [
-            keras.layers.RandomRotation(AUGMENT_ROTATION, fill_mode="constant", seed=seed),
+            keras.layers.RandomRotation(augment.rotation, fill_mode="constant", seed=seed),
             keras.layers.RandomTranslation(
-                AUGMENT_SHIFT, AUGMENT_SHIFT, fill_mode="constant", seed=seed
+                augment.shift, augment.shift, fill_mode="constant", seed=seed
             ),
-            keras.layers.RandomZoom(AUGMENT_ZOOM, fill_mode="constant", seed=seed),
+            keras.layers.RandomZoom(augment.zoom, fill_mode="constant", seed=seed),
         ]
     )
 
@@ -153,7 +149,7 @@ def _batches(
     *,
     shuffle: bool,
     seed,
-    augment: bool = False,
+    augment: AugmentConfig | None = None,
 ):
     """Batches made on the fly: (B, 28, 28, 1) float32 in [0, 1] and one-hot (B, 10) labels.
 
@@ -185,8 +181,8 @@ def _batches(
         else tf.data.Dataset.range(count)
     )
     batches = batches.batch(batch_size).map(make_batch)
-    if augment:
-        augmenter = _augmenter(seed)
+    if augment is not None and augment.enabled:
+        augmenter = _augmenter(augment, seed)
         batches = batches.map(lambda x, y: (augmenter(x, training=True), y))
     # No autotuning: nothing here is AUTOTUNE, and on 2 cores its background thread slowed
     # whole epochs by ~45 % at random (float32 epochs of ~7 s or ~10.3 s; always ~7 s without).
@@ -236,90 +232,110 @@ def _cosine_with_warmup(peak: float, total_steps: int, warmup_fraction: float):
     )
 
 
+def _compile_for(model, recipe: TrainingRecipe, steps: int) -> None:
+    """Compile `model` with the recipe's optimizer and learning-rate schedule over `steps`."""
+    rate = recipe.optimizer.learning_rate
+    if recipe.schedule.name == "cosine":
+        rate = _cosine_with_warmup(rate, steps, recipe.schedule.warmup_fraction)
+    compile_model(model, recipe.optimizer, learning_rate=rate)
+
+
 def train(
     model,
     data: Dataset,
-    epochs: int = 10,
-    batch_size: int = 200,
-    validation_split: float = 0.2,
+    recipe: TrainingRecipe | None = None,
     *,
-    initial_epoch: int = 0,
-    history: dict | None = None,
     seed: int | None = None,
     progress: Callable[[TrainingProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-    progress_every: int = 20,
-    schedule: str = "constant",
-    warmup_fraction: float = 0.1,
-    augment: bool = False,
-) -> dict:
-    """Train `model` on `data.x_train` as the seed does, with hooks for a live UI.
+    progress_every: int | None = None,
+) -> TrainingRun:
+    """Train `model` on `data.x_train` with `recipe` (the course's by default), as the course
+    does, with hooks for a live UI.
 
-    The last `validation_split` of the training set is held out for validation (as Keras'
-    `validation_split`). The model's weights change in place, so stopping (or an exception
-    in a hook) keeps everything learnt up to the last completed batch.
+    Compiles the model with the recipe's optimizer and schedule, then trains it for
+    `recipe.epochs` (see `continue_training` for the hooks).
 
     Args:
-        model: a compiled model from `build_model` or `build_mlp`.
+        model: a model from `build_model` or `build_mlp`.
         data: the `Dataset` to train on.
-        epochs: the epoch to stop after (counted from 0, as Keras' `fit`).
-        batch_size: samples per gradient step.
-        validation_split: fraction held out for validation, 0 to 0.5.
-        initial_epoch: resume from this epoch (use `len(history["loss"])`).
-        history: the history of earlier runs of this model; new epochs are appended to a copy.
-        seed: makes shuffling (and dropout) reproducible.
-        progress: called with a `TrainingProgress` after every `progress_every` batches and
-            after every epoch.
-        should_stop: checked after every batch; True ends training cleanly.
-        progress_every: batches between progress calls.
-        schedule: "constant", or "cosine": warm-up to the optimizer's learning rate, then
-            cosine decay to 0 over all `epochs` (set up when `initial_epoch` is 0).
-        warmup_fraction: with "cosine", the share of steps spent warming up.
-        augment: train on randomly rotated, shifted and zoomed copies of the digits (a
-            new variation every epoch); validation digits stay as they are.
+        recipe: how to train (`recipe.model` is not read: the model is built already).
+        seed: makes shuffling, dropout and augmentation reproducible.
 
     Returns:
-        The history: lists `loss`, `accuracy`, `val_loss`, `val_accuracy` and
-        `epoch_seconds`, one value per epoch (an epoch ended early by `should_stop` counts).
+        The `TrainingRun`: history, status DONE (or STOPPED by `should_stop`).
 
     Example:
-        >>> history = train(build_model(), load_mnist(), epochs=1)  # doctest: +SKIP
+        >>> run = train(build_model(), load_mnist(), PRESETS["quick"])  # doctest: +SKIP
+        >>> run.history["val_accuracy"][-1]  # doctest: +SKIP
+        0.99
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs = {epochs!r}: expected a positive integer, e.g. 10.")
-    if not isinstance(initial_epoch, int) or not 0 <= initial_epoch < epochs:
+    run = TrainingRun(model=model, recipe=recipe or TrainingRecipe(), data=data, seed=seed)
+    return continue_training(
+        run, progress=progress, should_stop=should_stop, progress_every=progress_every
+    )
+
+
+def continue_training(
+    run: TrainingRun,
+    *,
+    epochs: int | None = None,
+    progress: Callable[[TrainingProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    progress_every: int | None = None,
+) -> TrainingRun:
+    """Train `run.model` on from its last completed epoch, filling `run` as it goes.
+
+    A run with no epochs yet starts as `train` does (compiled with its recipe's optimizer
+    and schedule over all its epochs); a run with some goes on with its optimizer as it is.
+    The last `validation_split` of the training set is held out for validation (as Keras'
+    `validation_split`). Weights change in place and `run.history` gets each epoch as it
+    ends, so stopping, or an exception in a hook (a Streamlit rerun), keeps all that was
+    learnt; the run is then STOPPED and can continue.
+
+    Args:
+        run: the run; with status NEW, STOPPED or DONE.
+        epochs: the epoch to stop after, counted from 0 as Keras' `fit` (default
+            `run.continue_to`: the recipe's last, or one more when that is reached). The
+            run's recipe is updated to it.
+        progress: called with a `TrainingProgress` every `progress_every` batches and after
+            every epoch.
+        should_stop: checked after every batch; True ends training cleanly (STOPPED).
+        progress_every: batches between progress calls (default: about
+            `PROGRESS_CALLS_PER_EPOCH` times an epoch).
+
+    Returns:
+        `run`, with status DONE or STOPPED.
+
+    Raises:
+        ValueError: data that cannot be trained on, or `epochs` not beyond those done.
+    """
+    epochs = run.continue_to if epochs is None else epochs
+    initial_epoch = run.epochs_done
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs <= initial_epoch:
         raise ValueError(
-            f"initial_epoch = {initial_epoch!r} with epochs = {epochs}: expected 0 <= "
-            "initial_epoch < epochs (to resume, raise epochs)."
+            f"epochs = {epochs!r} with {initial_epoch} epochs done: expected more epochs "
+            "than are done (to resume, raise epochs)."
         )
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size = {batch_size!r}: expected a positive integer, e.g. 200.")
-    if not 0 <= validation_split <= 0.5:
-        raise ValueError(f"validation_split = {validation_split!r}: expected 0 to 0.5, e.g. 0.2.")
-    if schedule not in SCHEDULES:
-        raise ValueError(f"schedule = {schedule!r}: expected one of {SCHEDULES}.")
-    images, labels = _as_uint8_or_float(data.x_train), check_labels(data.y_train)
+    recipe = run.recipe if epochs == run.recipe.epochs else replace(run.recipe, epochs=epochs)
+    images, labels = _as_uint8_or_float(run.data.x_train), check_labels(run.data.y_train)
     if len(images) != len(labels):
         raise ValueError(f"{len(images)} training images but {len(labels)} labels.")
-    n_val = int(len(images) * validation_split)
-    n_train = len(images) - n_val
+    n_train, n_val = recipe.split_sizes(len(images))
     if n_train < 1:
         raise ValueError(f"{len(images)} training images are too few to train on.")
-    batches_per_epoch = -(-n_train // batch_size)
+    batches_per_epoch = recipe.batches_per_epoch(len(images))
+    if progress_every is None:
+        progress_every = max(1, batches_per_epoch // PROGRESS_CALLS_PER_EPOCH)
     _skip_single_replica_all_reduce()
-    if seed is not None:
-        keras.utils.set_random_seed(seed)
-    if schedule == "cosine" and initial_epoch == 0:
-        optimizer = model.optimizer
-        peak = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
-        name = type(optimizer).__name__.lower()
-        lr = _cosine_with_warmup(peak, epochs * batches_per_epoch, warmup_fraction)
-        model.compile(optimizer=make_optimizer(name, lr), loss=model.loss, metrics=["accuracy"])
-    full_history = {key: list(values) for key, values in (history or empty_history()).items()}
-    for key in empty_history():
-        full_history.setdefault(key, [])
+    if run.seed is not None:
+        keras.utils.set_random_seed(run.seed)
+    if initial_epoch == 0:
+        _compile_for(run.model, recipe, epochs * batches_per_epoch)
+    for key, values in empty_history().items():  # a history kept from elsewhere may lack some
+        run.history.setdefault(key, values)
     callback = _ProgressCallback(
-        history=full_history,
+        history=run.history,
         epochs=epochs,
         initial_epoch=initial_epoch,
         batches_per_epoch=batches_per_epoch,
@@ -327,24 +343,32 @@ def train(
         should_stop=should_stop,
         progress_every=progress_every,
     )
-    model.fit(
-        _batches(
-            images[:n_train],
-            labels[:n_train],
-            batch_size,
-            shuffle=True,
-            seed=seed,
-            augment=augment,
-        ),
-        epochs=epochs,
-        initial_epoch=initial_epoch,
-        validation_data=(
-            _batches(images[n_train:], labels[n_train:], batch_size, shuffle=False, seed=None)
-            if n_val
-            else None
-        ),
-        callbacks=[callback],
-        shuffle=False,  # the batches above are shuffled already
-        verbose=0,
-    )
-    return full_history
+    run.recipe, run.status, run.evaluation = recipe, RunStatus.RUNNING, None
+    try:
+        run.model.fit(
+            _batches(
+                images[:n_train],
+                labels[:n_train],
+                recipe.batch_size,
+                shuffle=True,
+                seed=run.seed,
+                augment=recipe.augment,
+            ),
+            epochs=epochs,
+            initial_epoch=initial_epoch,
+            validation_data=(
+                _batches(
+                    images[n_train:], labels[n_train:], recipe.batch_size, shuffle=False, seed=None
+                )
+                if n_val
+                else None
+            ),
+            callbacks=[callback],
+            shuffle=False,  # the batches above are shuffled already
+            verbose=0,
+        )
+    finally:
+        # Stopped, or cut short by an exception (a rerun of the page): it can continue.
+        finished = not callback.stopped and run.epochs_done >= epochs
+        run.status = RunStatus.DONE if finished else RunStatus.STOPPED
+    return run

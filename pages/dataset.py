@@ -12,16 +12,14 @@ import streamlit as st
 import cnn
 from cnn import charts
 from cnn.config import IMAGE_SIZE, NUM_CLASSES
-from ui.state import chapter_tabs, ensure_frame, require_dataset, t
+from ui import keys
+from ui.frame import ensure_frame
+from ui.state import chapter_tabs, kept, require_dataset, t
 
 ensure_frame()
 
 PER_CLASS = 6  # digits per class in the random grid
 HISTOGRAM_IMAGES = 10_000  # enough for the shape of the histogram, cheap to count
-
-# Plain session-state keys of this page (widget keys alone do not survive a page switch).
-SEED = "dataset_seed"
-DIGIT = "dataset_digit"
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -51,29 +49,12 @@ def histogram_figure(source: str, x_title: str, y_title: str, _images: np.ndarra
     )
 
 
-def pixel_figure(image: np.ndarray, value_format: str):
-    """A heatmap of one digit with its values written in the ink cells only (zeros left
-    blank, so the digit's shape stays readable)."""
-    figure = charts.image_heatmap_figure(image, value_format=value_format, height=560)
-    labels = np.where(image > 0, np.vectorize(lambda v: format(v, value_format))(image), "")
-    figure.update_traces(text=labels, texttemplate="%{text}", textfont={"size": 8})
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False)
-    return figure
-
-
 def reshuffle() -> None:
-    st.session_state[SEED] = st.session_state.get(SEED, 0) + 1
-
-
-def copy_index() -> None:
-    st.session_state[DIGIT] = int(st.session_state["dataset_index"])
+    st.session_state[keys.DATASET_SHUFFLE] = st.session_state.get(keys.DATASET_SHUFFLE, 0) + 1
 
 
 def random_digit(count: int) -> None:
-    index = int(np.random.default_rng().integers(count))
-    st.session_state[DIGIT] = index
-    st.session_state["dataset_index"] = index
+    st.session_state[keys.DATASET_DIGIT] = int(np.random.default_rng().integers(count))
 
 
 def show_grid(data: cnn.Dataset) -> None:
@@ -86,8 +67,8 @@ def show_grid(data: cnn.Dataset) -> None:
             icon=":material/shuffle:",
             on_click=reshuffle,
         )
-    seed = st.session_state.setdefault(SEED, 0)
-    grid = random_grid(data.source, seed, data.y_train)
+    shuffle = st.session_state.setdefault(keys.DATASET_SHUFFLE, 0)
+    grid = random_grid(data.source, shuffle, data.y_train)
     with st.container(key="dataset_grid"):
         st.image(
             charts.digit_grid_image(data.x_train[grid], columns=NUM_CLASSES, scale=3),
@@ -100,10 +81,8 @@ def show_digit(data: cnn.Dataset) -> None:
     """One digit's pixels before and after dividing by 255, and its one-hot label."""
     train_total = len(data.x_train)
     last = train_total - 1
-    index = min(max(int(st.session_state.get(DIGIT, 0)), 0), last)
-    st.session_state[DIGIT] = index
-    if "dataset_index" not in st.session_state:
-        st.session_state["dataset_index"] = index
+    index = min(max(int(st.session_state.get(keys.DATASET_DIGIT, 0)), 0), last)
+    st.session_state[keys.DATASET_DIGIT] = index
     image = data.x_train[index]
     label = int(data.y_train[index])
     with st.container(horizontal=True, vertical_alignment="bottom"):
@@ -112,9 +91,8 @@ def show_digit(data: cnn.Dataset) -> None:
             min_value=0,
             max_value=last,
             step=1,
-            key="dataset_index",
-            on_change=copy_index,
             width=280,
+            **kept("dataset_index", keys.DATASET_DIGIT),
         )
         st.button(
             t("dataset.random_digit"),
@@ -129,7 +107,7 @@ def show_digit(data: cnn.Dataset) -> None:
     with raw_column:
         st.markdown(f"**{t('dataset.raw')}**")
         st.plotly_chart(
-            pixel_figure(image.astype(np.float32), ".0f"),
+            charts.pixel_values_figure(image.astype(np.float32), ".0f"),
             key="dataset_raw_chart",
             alt=t("dataset.chart_digit"),
         )
@@ -137,7 +115,7 @@ def show_digit(data: cnn.Dataset) -> None:
         st.markdown(f"**{t('dataset.normalised')}**")
         normalised = cnn.to_4d_float(image)[0, ..., 0]
         st.plotly_chart(
-            pixel_figure(normalised, ".1f"),
+            charts.pixel_values_figure(normalised, ".1f"),
             key="dataset_normalised_chart",
             alt=t("dataset.chart_digit"),
         )

@@ -1,8 +1,9 @@
-"""Home: the seed course's story in one screen, with links into the pages."""
+"""Home: the course's story in one screen, with links into the pages."""
 
 import streamlit as st
 
-from ui.state import ensure_frame, t
+from ui.frame import ensure_frame
+from ui.state import t
 
 ensure_frame()
 

@@ -9,20 +9,21 @@ from streamlit_drawable_canvas import st_canvas
 
 import cnn
 from cnn import charts
+from ui import keys
+from ui.frame import ensure_frame
 from ui.state import (
-    PREDICT_CANVAS_VERSION,
-    PREDICT_SAMPLE,
-    UPLOADED,
+    ModelChoice,
     accept_uploaded_model,
+    available_dataset,
     data_description,
-    dataset,
-    ensure_frame,
     model_source_label,
     model_source_picker,
+    require_dataset,
     selected_model,
-    shipped_model,
     t,
 )
+
+ensure_frame()
 
 CANVAS_SIZE = 280  # 10x MNIST's 28 px
 # A 20 px pen on a digit ~200 px tall becomes a ~2 px stroke at 28x28, as in MNIST.
@@ -32,29 +33,50 @@ SMALL_FIGURE_HEIGHT = 260
 
 def clear_canvas() -> None:
     # A new key gives a fresh, empty canvas.
-    st.session_state[PREDICT_CANVAS_VERSION] = st.session_state.get(PREDICT_CANVAS_VERSION, 0) + 1
+    version = st.session_state.get(keys.PREDICT_CANVAS_VERSION, 0)
+    st.session_state[keys.PREDICT_CANVAS_VERSION] = version + 1
 
 
 def pick_random_digit() -> None:
+    data = available_dataset()
+    size = len(data.x_test) if data is not None else 1  # the section says what is wrong
+    st.session_state[keys.PREDICT_SAMPLE] = int(np.random.default_rng().integers(size))
+
+
+def show_model_choice() -> ModelChoice:
+    """Upload a model or pick one; the upload is handled before the picker is drawn, so the
+    picker shows it at once."""
+    with st.container(border=True):
+        picker_column, upload_column = st.columns(2)
+        with upload_column:
+            upload = st.file_uploader(
+                t("predict.upload"), key="predict_upload", help=t("predict.upload_help")
+            )
+            if upload is not None:
+                previous = st.session_state.get(keys.UPLOADED, {}).get("file_id")
+                refusal = accept_uploaded_model(upload)
+                if refusal is not None:
+                    st.error(t("predict.upload_refused", name=upload.name, error=refusal))
+                elif st.session_state[keys.UPLOADED]["file_id"] != previous:
+                    st.rerun()  # a new model: redraw the sidebar's picker with it too
+        with picker_column:
+            model_source_picker(key="predict_model_source")
+    choice = selected_model()
+    if choice.model is None:
+        st.error(t("model.shipped_missing", error=choice.error), icon=":material/error:")
+    else:
+        st.caption(t("predict.using", model=model_source_label(choice.source)))
+    return choice
+
+
+def show_prediction(model, image, key: str) -> int | None:
+    """Prediction, confidence, the 10 probabilities, the model's input and a saliency map.
+    Returns the predicted digit (None when the model failed on it)."""
     try:
-        size = len(dataset().x_test)
-    except cnn.DataError:
-        size = 1  # the section below says what is wrong with the data
-    st.session_state[PREDICT_SAMPLE] = int(np.random.default_rng().integers(size))
-
-
-def small_image_figure(image, colorscale: str = charts.GREYS):
-    figure = charts.image_heatmap_figure(
-        image, show_values=False, colorscale=colorscale, height=SMALL_FIGURE_HEIGHT
-    )
-    figure.update_traces(showscale=False, hovertemplate="%{y}, %{x}: %{z:.2f}<extra></extra>")
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False)
-    return figure
-
-
-def show_prediction(model, image, probabilities, key: str) -> None:
-    """Prediction, confidence, the 10 probabilities, the model's input and a saliency map."""
+        probabilities = cnn.predict_digit(model, image)
+    except Exception as error:  # an uploaded model may load and still fail to run
+        st.error(t("error.unexpected", error=error))
+        return None
     digit = int(probabilities.argmax())
     confidence = float(probabilities[digit])
     prediction_column, confidence_column = st.columns(2)
@@ -66,15 +88,22 @@ def show_prediction(model, image, probabilities, key: str) -> None:
         probabilities, x_title=t("predict.digit"), y_title=t("predict.probability")
     )
     figure.update_xaxes(type="category")  # every digit labelled, not every other one
-    st.plotly_chart(
-        figure,
-        key=f"{key}_probabilities",
-        alt=t("predict.probabilities_alt"),
-    )
+    st.plotly_chart(figure, key=f"{key}_probabilities", alt=t("predict.probabilities_alt"))
     input_column, saliency_column = st.columns(2)
     with input_column:
         st.markdown(f"**{t('predict.model_input')}**")
-        st.plotly_chart(small_image_figure(image), key=f"{key}_input", alt=t("predict.model_input"))
+        st.plotly_chart(
+            charts.image_heatmap_figure(
+                image,
+                show_values=False,
+                value_format=".2f",
+                show_scale=False,
+                show_axes=False,
+                height=SMALL_FIGURE_HEIGHT,
+            ),
+            key=f"{key}_input",
+            alt=t("predict.model_input"),
+        )
         st.caption(t("predict.model_input_help"))
     with saliency_column:
         st.markdown(f"**{t('predict.saliency')}**")
@@ -86,47 +115,14 @@ def show_prediction(model, image, probabilities, key: str) -> None:
             alt=t("predict.saliency"),
         )
         st.caption(t("predict.saliency_help", digit=digit))
+    return digit
 
 
-ensure_frame()
-st.title(t("nav.predict"))
-st.caption(t("predict.intro"))
-
-# The model: the upload is handled before the picker is drawn, so the picker shows it at once.
-with st.container(border=True):
-    picker_column, upload_column = st.columns(2)
-    with upload_column:
-        upload = st.file_uploader(
-            t("predict.upload"),
-            key="predict_upload",
-            help=t("predict.upload_help"),
-        )
-        if upload is not None:
-            previous = st.session_state.get(UPLOADED, {}).get("file_id")
-            refusal = accept_uploaded_model(upload)
-            if refusal is not None:
-                st.error(t("predict.upload_refused", name=upload.name, error=refusal))
-            elif st.session_state[UPLOADED]["file_id"] != previous:
-                st.rerun()  # a new model: redraw the sidebar's picker with it too
-    with picker_column:
-        model_source_picker(key="predict_model_source")
-
-model, source = selected_model()
-if model is None:
-    try:
-        shipped_model()
-        reason = "?"
-    except (FileNotFoundError, ValueError, OSError) as error:
-        reason = str(error)
-    st.error(t("model.shipped_missing", error=reason), icon=":material/error:")
-else:
-    st.caption(t("predict.using", model=model_source_label(source)))
-
-draw_column, result_column = st.columns([1, 1.4], gap="large")
-with draw_column:
+def show_canvas():
+    """The drawing surface and its Clear button; returns the drawing (None before a stroke)."""
     st.subheader(t("predict.draw_title"))
     st.space("medium")  # room for the canvas' floating toolbar above the drawing
-    version = st.session_state.get(PREDICT_CANVAS_VERSION, 0)
+    version = st.session_state.get(keys.PREDICT_CANVAS_VERSION, 0)
     canvas = st_canvas(
         stroke_width=STROKE_WIDTH,
         stroke_color="#000000",
@@ -141,62 +137,70 @@ with draw_column:
         t("predict.clear"), key="predict_clear", icon=":material/ink_eraser:", on_click=clear_canvas
     )
     st.caption(t("predict.draw_help"))
+    return canvas.image_data
 
-with result_column:
-    drawing = canvas.image_data
-    image = None
+
+def show_drawing_prediction(model, drawing) -> None:
+    """The drawing as MNIST digits are made, and what the model reads in it."""
     if drawing is None:
         st.info(t("predict.draw_prompt"), icon=":material/draw:")
-    else:
-        try:
-            image = cnn.canvas_to_mnist(drawing)
-        except cnn.BlankCanvasError:
-            st.info(t("predict.draw_prompt"), icon=":material/draw:")
-        except cnn.CanvasFullError:
-            st.warning(t("predict.canvas_full"), icon=":material/warning:")
-        except ValueError as error:
-            st.warning(t("predict.bad_canvas", error=error), icon=":material/warning:")
-    if image is not None and model is not None:
-        try:
-            probabilities = cnn.predict_digit(model, image)
-        except Exception as error:  # an uploaded model may load and still fail to run
-            st.error(t("error.unexpected", error=error))
-        else:
-            show_prediction(model, image, probabilities, key="predict_drawing")
-
-st.divider()
-st.subheader(t("predict.random_title"))
-st.caption(t("predict.random_intro"))
-st.button(
-    t("predict.random"),
-    key="predict_random",
-    icon=":material/casino:",
-    on_click=pick_random_digit,
-)
-index = st.session_state.get(PREDICT_SAMPLE)
-if index is not None:
+        return
     try:
-        data = dataset()
-    except cnn.DataError as error:
-        st.error(t("sidebar.data_error", error=error))
+        image = cnn.canvas_to_mnist(drawing)
+    except cnn.BlankCanvasError:
+        st.info(t("predict.draw_prompt"), icon=":material/draw:")
+        return
+    except cnn.CanvasFullError:
+        st.warning(t("predict.canvas_full"), icon=":material/warning:")
+        return
+    except ValueError as error:
+        st.warning(t("predict.bad_canvas", error=error), icon=":material/warning:")
+        return
+    if model is not None:
+        show_prediction(model, image, key="predict_drawing")
+
+
+def show_random_digit(model) -> None:
+    """A random test digit with its true label, and what the model reads in it."""
+    st.subheader(t("predict.random_title"))
+    st.caption(t("predict.random_intro"))
+    st.button(
+        t("predict.random"),
+        key="predict_random",
+        icon=":material/casino:",
+        on_click=pick_random_digit,
+    )
+    index = st.session_state.get(keys.PREDICT_SAMPLE)
+    if index is None:
+        return
+    data = require_dataset()
+    if index >= len(data.x_test) or model is None:
+        return
+    st.caption(t("predict.random_caption", index=index, source=data_description(data)))
+    verdict = st.empty()
+    predicted = show_prediction(model, data.x_test[index], key="predict_sample")
+    if predicted is None:
+        return
+    true_digit = int(data.y_test[index])
+    if predicted == true_digit:
+        verdict.success(
+            t("predict.random_right", true=true_digit, predicted=predicted),
+            icon=":material/check_circle:",
+        )
     else:
-        if index < len(data.x_test) and model is not None:
-            true_digit = int(data.y_test[index])
-            try:
-                probabilities = cnn.predict_digit(model, data.x_test[index])
-            except Exception as error:  # an uploaded model may load and still fail to run
-                st.error(t("error.unexpected", error=error))
-                st.stop()
-            predicted = int(probabilities.argmax())
-            st.caption(t("predict.random_caption", index=index, source=data_description(data)))
-            if predicted == true_digit:
-                st.success(
-                    t("predict.random_right", true=true_digit, predicted=predicted),
-                    icon=":material/check_circle:",
-                )
-            else:
-                st.error(
-                    t("predict.random_wrong", true=true_digit, predicted=predicted),
-                    icon=":material/cancel:",
-                )
-            show_prediction(model, data.x_test[index], probabilities, key="predict_sample")
+        verdict.error(
+            t("predict.random_wrong", true=true_digit, predicted=predicted),
+            icon=":material/cancel:",
+        )
+
+
+st.title(t("nav.predict"))
+st.caption(t("predict.intro"))
+model = show_model_choice().model
+draw_column, result_column = st.columns([1, 1.4], gap="large")
+with draw_column:
+    drawing = show_canvas()
+with result_column:
+    show_drawing_prediction(model, drawing)
+st.divider()
+show_random_digit(model)

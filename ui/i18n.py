@@ -362,14 +362,14 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "arch.apply": ("Apply", "应用"),
     "arch.reset": ("Reset to the course's network", "恢复为课程中的网络"),
-    "arch.applied_seed": (
+    "arch.applied_course": (
         "This is the course's network; the Training page trains it.",
         "这是课程中的网络；“训练”页面会训练它。",
     ),
     "arch.applied_custom": (
         "Your network is applied; the Training page trains it. The course's network has "
-        "{seed} parameters.",
-        "你的网络已应用；“训练”页面会训练它。课程中的网络有 {seed} 个参数。",
+        "{course} parameters.",
+        "你的网络已应用；“训练”页面会训练它。课程中的网络有 {course} 个参数。",
     ),
     "arch.invalid": (
         "This network cannot be built, so the previous one is kept. {error}",
@@ -578,10 +578,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "train.change_architecture": ("Change the network", "修改网络结构"),
     "train.settings": ("Hyperparameters", "超参数"),
     "train.preset": ("Recipe", "训练方案"),
-    "train.preset_seed": ("The course's", "课程原版"),
+    "train.preset_course": ("The course's", "课程原版"),
     "train.preset_quick": ("Quick", "快速"),
     "train.preset_best": ("Best", "最佳"),
-    "train.preset_seed_help": (
+    "train.preset_course_help": (
         "The course's recipe: 10 epochs, batch size 200, 20 % for validation, Adam with "
         "learning rate 0.001. About 99.1 % test accuracy on full MNIST.",
         "课程原版方案：10 个训练轮数，批大小 200，20% 作为验证集，Adam 优化器，学习率 "
@@ -697,7 +697,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "train.test_accuracy": ("Test accuracy", "测试集准确率"),
     "train.test_loss": ("Test loss", "测试集损失"),
     "train.epochs_trained": ("Epochs trained", "已训练轮数"),
-    "train.seed_print": (
+    "train.course_print": (
         "As the course prints `model.evaluate`: `{values}` (loss, accuracy).",
         "按课程中 `model.evaluate` 的输出格式：`{values}`（损失，准确率）。",
     ),

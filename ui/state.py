@@ -1,54 +1,60 @@
-"""What every page shares: language, data, models, and the session-state keys behind them.
+"""What every page shares: language, kept widgets, tabs, data and the models.
 
-Pages keep what they need in plain `st.session_state` keys (never only in widget keys): in
-AppTest with a `pages/` folder, runs after the first execute only the page script, so the
-sidebar's widgets in app.py are not there to hold state.
+What outlives a page is kept in plain `st.session_state` keys (`ui.keys`), never only in a
+widget's key: Streamlit forgets a widget's value once a page without it has run (and AppTest
+with a `pages/` folder runs only the page script after the first run).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import NamedTuple
 
 import streamlit as st
 
 import cnn
+from ui import keys
 from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
-
-# Plain session-state keys shared across pages.
-LANGUAGE = "lang"
-MODEL_SOURCE = "model_source"  # "shipped" | "session" | "uploaded"
-MODEL_CONFIG = "model_config"  # the ModelConfig edited on the Architecture page
-TRAINED = "trained"  # dict: model, config, history, status, epochs, evaluation, ...
-UPLOADED = "uploaded"  # dict: model, name
-MLP = "mlp"  # dict: model, history, evaluation
-MODEL_SOURCES = ("shipped", "session", "uploaded")
-
-
-def ensure_frame() -> None:
-    """Make sure app.py's frame (sidebar, navigation, language) runs around this page.
-
-    Until app.py has called `st.navigation` once in the server process, Streamlit treats a
-    `pages/` folder the legacy way and runs a directly requested page (a shared link to
-    /predict, say, as the first request to a fresh server) without app.py. Then this turns
-    the legacy mode off for the process and reruns, so app.py runs and routes to this page.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
 
 
 def language() -> str:
     """The chosen language code, "en" or "zh"."""
-    value = st.session_state.get(LANGUAGE, DEFAULT_LANGUAGE)
+    value = st.session_state.get(keys.LANGUAGE, DEFAULT_LANGUAGE)
     return value if value in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def t(key: str, **values) -> str:
     """The text for `key` in the chosen language."""
     return translate(key, language(), **values)
+
+
+def duration(seconds: float) -> str:
+    """Seconds as people say them: "42 s", or "3 min 05 s" from 90 s on."""
+    seconds = max(0, round(seconds))
+    if seconds < 90:
+        return t("train.seconds", seconds=seconds)
+    return t("train.minutes", minutes=seconds // 60, seconds=f"{seconds % 60:02d}")
+
+
+def kept(widget_key: str, state_key: str, default=None, on_change: Callable | None = None) -> dict:
+    """Keyword arguments for a widget whose value outlives the page: `st.slider(label, ...,
+    **kept("train_epochs", keys.train_setting("epochs"), 10))`.
+
+    The value lives in the plain key `state_key` (`default` at first). The widget shows it
+    on every run, so code may change it there (a preset, a training that picks the model in
+    use) and the widget follows from the next run; the user's changes are copied back before
+    `on_change` runs.
+    """
+    st.session_state.setdefault(state_key, default)
+    st.session_state[widget_key] = st.session_state[state_key]
+
+    def keep() -> None:
+        st.session_state[state_key] = st.session_state[widget_key]
+        if on_change is not None:
+            on_change()
+
+    return {"key": widget_key, "on_change": keep}
 
 
 def chapter_tabs(key: str, chapters: dict[str, Callable[[], None]], text_prefix: str) -> str:
@@ -99,6 +105,41 @@ def _load_dataset(mnist_path: str | None) -> cnn.Dataset:  # noqa: ARG001 (cache
     return data
 
 
+def available_dataset() -> cnn.Dataset | None:
+    """The dataset, or None when it cannot be loaded (the sidebar and `require_dataset` say
+    why)."""
+    try:
+        return dataset()
+    except cnn.DataError:
+        return None
+
+
+def show_data_error(error: cnn.DataError) -> None:
+    """Why the data cannot be used, and what to do about it."""
+    st.error(t("sidebar.data_error", error=error))
+
+
+def require_dataset() -> cnn.Dataset:
+    """The dataset, or an error a person can act on and the page stops there."""
+    try:
+        return dataset()
+    except cnn.DataError as error:
+        show_data_error(error)
+        st.stop()
+
+
+def download_full_mnist() -> None:
+    """Fill Keras' cache with full MNIST (a button's callback); a failure is kept for the
+    sidebar to show."""
+    try:
+        cnn.download_mnist()
+    except cnn.DownloadError as error:
+        st.session_state[keys.DOWNLOAD_ERROR] = str(error)
+        return
+    st.session_state.pop(keys.DOWNLOAD_ERROR, None)
+    _load_dataset.clear()
+
+
 def data_description(data: cnn.Dataset) -> str:
     """The data in use, in the chosen language, e.g. "MNIST, 60,000 train / 10,000 test"."""
     kind = "sample" if data.is_sample else "full"
@@ -113,137 +154,75 @@ def shipped_model():
     return cnn.load_default_model()
 
 
-def selected_model():
-    """The model chosen in the sidebar, with its source; falls back to the shipped model.
+class ModelChoice(NamedTuple):
+    """The model in use: `model` (None when it cannot be had), where it comes from
+    (`source`: "shipped", "session" or "uploaded") and, without a model, why (`error`)."""
 
-    Returns:
-        `(model, source)`, source one of "shipped", "session", "uploaded"; `(None, source)`
-        when that model is not available.
-    """
-    source = st.session_state.get(MODEL_SOURCE, "shipped")
-    if source == "session" and st.session_state.get(TRAINED, {}).get("model") is not None:
-        return st.session_state[TRAINED]["model"], "session"
-    if source == "uploaded" and st.session_state.get(UPLOADED, {}).get("model") is not None:
-        return st.session_state[UPLOADED]["model"], "uploaded"
-    try:
-        return shipped_model(), "shipped"
-    except (FileNotFoundError, ValueError, OSError):
-        return None, "shipped"
+    model: object
+    source: str
+    error: str | None = None
+
+
+def session_run() -> cnn.TrainingRun | None:
+    """The CNN trained in this session (any status), or None."""
+    return st.session_state.get(keys.TRAINED)
 
 
 def available_model_sources() -> list[str]:
     """The sources that have a model now: shipped always, the others once they exist."""
     sources = ["shipped"]
-    if st.session_state.get(TRAINED, {}).get("model") is not None:
+    if session_run() is not None:
         sources.append("session")
-    if st.session_state.get(UPLOADED, {}).get("model") is not None:
+    if st.session_state.get(keys.UPLOADED, {}).get("model") is not None:
         sources.append("uploaded")
     return sources
+
+
+def selected_model() -> ModelChoice:
+    """The model chosen in the sidebar; the shipped one when the chosen one is gone."""
+    source = st.session_state.get(keys.MODEL_SOURCE, "shipped")
+    if source == "session" and session_run() is not None:
+        return ModelChoice(session_run().model, "session")
+    if source == "uploaded" and "uploaded" in available_model_sources():
+        return ModelChoice(st.session_state[keys.UPLOADED]["model"], "uploaded")
+    try:
+        return ModelChoice(shipped_model(), "shipped")
+    except (FileNotFoundError, ValueError, OSError) as error:
+        return ModelChoice(None, "shipped", str(error))
 
 
 def model_source_label(source: str) -> str:
     """The translated name of a model source."""
     if source == "uploaded":
-        return t("model.uploaded", name=st.session_state.get(UPLOADED, {}).get("name", "?"))
+        name = st.session_state.get(keys.UPLOADED, {}).get("name", "?")
+        return t("model.uploaded", name=name)
     return t(f"model.{source}")
 
 
-def _copy_widget(widget_key: str, state_key: str) -> None:
-    st.session_state[state_key] = st.session_state[widget_key]
-
-
 def model_source_picker(key: str) -> None:
-    """A radio of the models available; the choice is kept in `MODEL_SOURCE`.
+    """A radio of the models available; the choice is kept in `keys.MODEL_SOURCE`.
 
     Args:
         key: the widget's key, different for each place the picker appears.
     """
     sources = available_model_sources()
-    current = st.session_state.get(MODEL_SOURCE, "shipped")
-    if current not in sources:
-        current = "shipped"
+    if st.session_state.get(keys.MODEL_SOURCE) not in sources:
+        st.session_state[keys.MODEL_SOURCE] = "shipped"
     # Labels fixed now: AppTest calls format_func outside the script run, where the
     # language in session state is not available (zh labels would not match).
     labels = {source: model_source_label(source) for source in sources}
-    # The radio follows MODEL_SOURCE even when code changed it (after a training or an
-    # upload): a keyed radio ignores a new `index`, and the browser keeps its old choice
-    # unless the value is set through session state before the widget is drawn.
-    st.session_state[key] = current
     st.radio(
         t("sidebar.model"),
         sources,
         format_func=labels.__getitem__,
-        key=key,
-        on_change=_copy_widget,
-        args=(key, MODEL_SOURCE),
+        **kept(key, keys.MODEL_SOURCE),
     )
-
-
-def require_dataset() -> cnn.Dataset:
-    """The dataset, or an error a person can act on and the page stops there."""
-    try:
-        return dataset()
-    except cnn.DataError as error:
-        st.error(t("sidebar.data_error", error=error))
-        st.stop()
-
-
-def _download_full_mnist() -> None:
-    try:
-        cnn.download_mnist()
-    except cnn.DownloadError as error:
-        st.session_state["_download_error"] = str(error)
-        return
-    st.session_state.pop("_download_error", None)
-    _load_dataset.clear()
-
-
-def sidebar() -> None:
-    """Language, data in use and model in use. Rendered by app.py on every real run."""
-    st.session_state.setdefault(LANGUAGE, DEFAULT_LANGUAGE)
-    with st.sidebar:
-        codes = list(LANGUAGES)
-        st.selectbox(
-            t("sidebar.language"),
-            codes,
-            index=codes.index(language()),
-            format_func=LANGUAGES.get,
-            key="_language_widget",
-            on_change=_copy_widget,
-            args=("_language_widget", LANGUAGE),
-        )
-        st.subheader(t("sidebar.data"))
-        try:
-            data = dataset()
-        except cnn.DataError as error:
-            st.error(t("sidebar.data_error", error=error))
-        else:
-            if data.is_sample:
-                st.info(t("sidebar.data_sample", source=data_description(data)))
-                st.caption(t("sidebar.data_sample_hint"))
-                st.button(t("sidebar.download"), on_click=_download_full_mnist)
-                if "_download_error" in st.session_state:
-                    st.warning(
-                        t("sidebar.download_failed", error=st.session_state["_download_error"])
-                    )
-            else:
-                st.caption(t("sidebar.data_full", source=data_description(data)))
-        model_source_picker(key="_model_source_sidebar")
-
-
-# --- training and predict pages ------------------------------------------------------------
-TRAIN_SETTINGS = "train_settings"  # dict: the Training page's hyperparameters, kept across pages
-TRAIN_ACTION = "train_action"  # "train" | "continue" | "mlp": what the next run should start
-TRAIN_STOP_REQUESTED = "train_stop_requested"  # True once Stop is clicked during a training
-PREDICT_CANVAS_VERSION = "predict_canvas_version"  # int: bumped by Clear, part of the canvas key
-PREDICT_SAMPLE = "predict_sample"  # int: index into x_test of the random test digit shown
-UPLOAD_REFUSED = "upload_refused"  # dict: file_id, name, error of the last refused upload
 
 
 def set_model_source(source: str) -> None:
     """Choose the model in use from code (after a training or an upload); every
     `model_source_picker` shows it from its next run on."""
-    st.session_state[MODEL_SOURCE] = source
+    st.session_state[keys.MODEL_SOURCE] = source
 
 
 def model_error_text(error: cnn.ModelFileError) -> str:
@@ -268,20 +247,21 @@ def accept_uploaded_model(file) -> str | None:
         model stays in use).
     """
     file_id = getattr(file, "file_id", None) or file.name
-    if st.session_state.get(UPLOADED, {}).get("file_id") == file_id:
+    if st.session_state.get(keys.UPLOADED, {}).get("file_id") == file_id:
         return None
-    refused = st.session_state.get(UPLOAD_REFUSED, {})
+    refused = st.session_state.get(keys.UPLOAD_REFUSED, {})
     if refused.get("file_id") == file_id:
         return refused["error"]
     try:
         model = cnn.load_model_file(file)
     except cnn.ModelFileError as error:
         message = model_error_text(error)
-        st.session_state[UPLOAD_REFUSED] = {"file_id": file_id, "name": file.name, "error": message}
+        refused = {"file_id": file_id, "name": file.name, "error": message}
+        st.session_state[keys.UPLOAD_REFUSED] = refused
         return message
-    st.session_state.pop(UPLOAD_REFUSED, None)
-    replacing = UPLOADED in st.session_state
-    st.session_state[UPLOADED] = {"model": model, "name": file.name, "file_id": file_id}
+    st.session_state.pop(keys.UPLOAD_REFUSED, None)
+    replacing = keys.UPLOADED in st.session_state
+    st.session_state[keys.UPLOADED] = {"model": model, "name": file.name, "file_id": file_id}
     if replacing:
         cnn.release_memory()  # the previously uploaded model
     set_model_source("uploaded")

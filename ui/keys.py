@@ -1,0 +1,46 @@
+"""Every key the app keeps in `st.session_state` beyond one page's widgets, in one place.
+
+A page's own widgets are keyed by the page's prefix (`arch_`, `dataset_`, `train_`,
+`predict_`); what outlives a page, or is read on another page, is named here. A widget whose
+value outlives the page (`ui.state.kept`) keeps it under one of these keys.
+"""
+
+# --- the frame: language, data, the model in use ----------------------------------------
+LANGUAGE = "lang"  # "en" | "zh"
+MODEL_SOURCE = "model_source"  # "shipped" | "session" | "uploaded"
+DOWNLOAD_ERROR = "download_error"  # str: why the last download of full MNIST failed
+
+# --- what the pages make ----------------------------------------------------------------
+MODEL_CONFIG = "model_config"  # cnn.ModelConfig: the network applied on the Architecture page
+TRAINED = "trained"  # cnn.TrainingRun: the session's CNN
+MLP = "mlp"  # cnn.TrainingRun: its MLP baseline, once trained and tested
+UPLOADED = "uploaded"  # dict: model, name, file_id of the model uploaded on Predict
+UPLOAD_REFUSED = "upload_refused"  # dict: file_id, name, error of the last refused upload
+
+# --- Dataset ------------------------------------------------------------------------------
+DATASET_SHUFFLE = "dataset_seed"  # int: which random grid of digits is shown
+DATASET_DIGIT = "dataset_digit"  # int: the training digit looked at (Architecture starts there)
+
+# --- Architecture -------------------------------------------------------------------------
+ARCH_ERROR = "arch_error"  # str: why the last network submitted could not be built
+ARCH_DIGIT = "arch_digit_index"  # int: the training digit the explainer works on
+ARCH_KERNEL = "arch_kernel_name"  # str: the filter slid over it
+ARCH_ROW, ARCH_COLUMN = "arch_row_value", "arch_column_value"  # the output position shown
+ARCH_USE_MODEL = "arch_model_on"  # bool: offer the trained model's learned filters too
+ARCH_KERNEL_LANGUAGE = "arch_kernel_language"  # the language the filter list was drawn in
+
+# --- Training -----------------------------------------------------------------------------
+
+
+def train_setting(name: str) -> str:
+    """The key a Training form field (`ui.forms.TRAINING_FIELDS`) is kept under, e.g.
+    "train_setting_epochs"."""
+    return f"train_setting_{name}"
+
+
+TRAIN_ACTION = "train_action"  # "train" | "continue" | "mlp": what the next run starts
+TRAIN_STOP_REQUESTED = "train_stop_requested"  # True once Stop is clicked during a training
+
+# --- Predict ------------------------------------------------------------------------------
+PREDICT_CANVAS_VERSION = "predict_canvas_version"  # int: bumped by Clear, part of the key
+PREDICT_SAMPLE = "predict_sample"  # int: index into x_test of the random test digit shown
