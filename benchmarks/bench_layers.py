@@ -1,9 +1,9 @@
-"""Where a training step's time goes: each weighted layer of the seed model alone, TensorFlow
+"""Where a training step's time goes: each weighted layer of the course's model alone, TensorFlow
 against PyTorch, in GFLOPS next to the machine's matrix multiply.
 
     python benchmarks/bench_layers.py --out benchmarks/results/layers.json
 
-For a batch of 200 (the seed's), each of conv 5x5 1->16 on 28x28, conv 5x5 16->36 on 14x14
+For a batch of 200 (the course's), each of conv 5x5 1->16 on 28x28, conv 5x5 16->36 on 14x14
 and dense 1,764->128 is timed forward alone and forward + backward (gradients of the input
 and the weights: 3x the forward FLOPs), best of 3 rounds of 30 calls, inside a `tf.function`
 (PyTorch: eager, optional). A layer far below the matmul GFLOPS is where the hardware limit

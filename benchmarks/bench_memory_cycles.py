@@ -3,7 +3,7 @@ when a user trains again and again (the old model must be released).
 
     python benchmarks/bench_memory_cycles.py --cycles 20 --out benchmarks/results/memory_cycles.json
 
-Each cycle builds the seed CNN, trains one epoch on the offline sample (4,000 digits), evaluates
+Each cycle builds the course's CNN, trains one epoch on the offline sample (4,000 digits), evaluates
 it, predicts one digit, takes feature maps and a saliency map, then drops the previous model.
 Reports the process RSS after each cycle.
 """

@@ -1,8 +1,8 @@
-"""Training throughput of the seed model against the hardware limit and PyTorch.
+"""Training throughput of the course's model against the hardware limit and PyTorch.
 
     python benchmarks/bench_training.py --out benchmarks/results/training.json
 
-- s/epoch and samples/s on the seed's split (48k train + 12k validation, batch 200, Adam):
+- s/epoch and samples/s on the course's split (48k train + 12k validation, batch 200, Adam):
   the median of epochs 2 to 4 (the first includes tracing); every epoch is listed too.
 - The limit: the model's FLOPs per epoch (forward + backward on the training part, without the
   first layer's unneeded input gradient; forward on the validation part) divided by a float32

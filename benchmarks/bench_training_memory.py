@@ -1,10 +1,10 @@
-"""Peak memory of one process that trains the seed model on full MNIST, as the app does.
+"""Peak memory of one process that trains the course's model on full MNIST, as the app does.
 
     python benchmarks/bench_training_memory.py --epochs 10 \
         --out benchmarks/results/training_memory.json
 
 Imports Streamlit and caps malloc arenas as the app server does, loads full MNIST, trains the
-seed CNN with the seed's recipe (batch 200, validation split 0.2) and evaluates it. Reports the
+course's CNN with its recipe (batch 200, validation split 0.2) and evaluates it. Reports the
 RSS before training and the process's peak RSS (`ru_maxrss`), total and without shared library
 pages.
 """

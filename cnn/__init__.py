@@ -1,4 +1,4 @@
-"""CNN Lab: the seed tutorial's MNIST convolutional network as a tested library.
+"""CNN Lab: the course's MNIST convolutional network as a tested library.
 
 `import cnn` is light: TensorFlow is imported only when a function that needs it is first
 used, so `cnn.layer_table()` and `cnn.load_mnist()` run without it.

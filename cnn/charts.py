@@ -29,7 +29,7 @@ def training_history_figure(
     train_label: str = "train",
     validation_label: str = "validation",
 ) -> go.Figure:
-    """The seed's `show_train_history` for accuracy and loss, side by side.
+    """The course's `show_train_history` for accuracy and loss, side by side.
 
     Args:
         histories: one history dict (`loss`, `accuracy`, `val_loss`, `val_accuracy`), or

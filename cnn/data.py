@@ -67,7 +67,7 @@ class Dataset:
 
 
 def to_4d_float(images: np.ndarray) -> np.ndarray:
-    """The seed's first step: (N, 28, 28) uint8 -> (N, 28, 28, 1) float32 in [0, 1].
+    """The course's first step: (N, 28, 28) uint8 -> (N, 28, 28, 1) float32 in [0, 1].
 
     Example:
         >>> to_4d_float(np.full((2, 28, 28), 255, np.uint8)).max()
@@ -102,7 +102,7 @@ def check_labels(labels: np.ndarray, num_classes: int = NUM_CLASSES) -> np.ndarr
 
 
 def one_hot(labels: np.ndarray, num_classes: int = NUM_CLASSES) -> np.ndarray:
-    """The seed's label step: digits (N,) -> one-hot (N, 10) float32.
+    """The course's label step: digits (N,) -> one-hot (N, 10) float32.
 
     Example:
         >>> one_hot(np.array([3]))[0].tolist()

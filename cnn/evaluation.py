@@ -38,7 +38,7 @@ class Evaluation:
     probabilities: np.ndarray
 
     def as_list(self) -> list[float]:
-        """`[test_loss, test_accuracy]`, as the seed prints `model.evaluate`."""
+        """`[test_loss, test_accuracy]`, as the course prints `model.evaluate`."""
         return [self.loss, self.accuracy]
 
 
@@ -69,7 +69,7 @@ def confusion_matrix(true: np.ndarray, predicted: np.ndarray) -> np.ndarray:
 
 
 def evaluate(model, data: Dataset, batch_size: int = EVAL_BATCH) -> Evaluation:
-    """Evaluate on `data.x_test` in one pass: the seed's `[loss, accuracy]` and more.
+    """Evaluate on `data.x_test` in one pass: the course's `[loss, accuracy]` and more.
 
     Example:
         >>> result = evaluate(model, load_mnist())  # doctest: +SKIP

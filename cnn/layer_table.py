@@ -151,7 +151,7 @@ def layer_table(config: ModelConfig | None = None):
     """One row per layer: layer, type, output shape, params and the formula behind them.
 
     Args:
-        config: the model; the seed's when None.
+        config: the model; the course's when None.
 
     Returns:
         A pandas DataFrame with columns `layer`, `type`, `output_shape`, `params`, `formula`.

@@ -119,7 +119,7 @@ def build_mlp(
     optimizer: OptimizerConfig | None = None,
     seed: int | None = None,
 ):
-    """The multilayer-perceptron baseline the seed compares the CNN with, compiled the same way.
+    """The multilayer-perceptron baseline the course compares the CNN with, compiled the same way.
 
     Flatten -> Dense(hidden_units, relu) -> Dropout -> Dense(10, softmax).
     """

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from cnn.data import Dataset
 from cnn.recipe import TrainingRecipe
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
@@ -96,6 +97,8 @@ def compare_runs(runs: list[TrainingRun]) -> pd.DataFrame:
     Raises:
         ValueError: a run that has not been tested.
     """
+    import pandas as pd
+
     rows = []
     for run in runs:
         if run.evaluation is None:

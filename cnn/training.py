@@ -153,7 +153,7 @@ def _batches(
 ):
     """Batches made on the fly: (B, 28, 28, 1) float32 in [0, 1] and one-hot (B, 10) labels.
 
-    Equivalent to `to_4d_float` and `one_hot` on the whole set, as the seed does, but only one
+    Equivalent to `to_4d_float` and `one_hot` on the whole set, as the course does, but only one
     batch at a time is float32: a float copy of full MNIST (and the copy Keras makes of it for
     `fit`) would cost about 400 MB more per training, which is what a small server lacks.
     """

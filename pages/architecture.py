@@ -2,7 +2,8 @@
 activation functions work on a real digit.
 
 Four tabs whose content runs only while open: the network (form, layer table, shape diagram),
-convolution, pooling and activation (`ui.explainers`), and inside the trained network. The
+convolution, pooling and activation, and inside the trained network (the last three are
+`ui.explainers`). The
 page opens on the first, which draws no Plotly chart (the diagram is an SVG image), so the
 browser need not load Plotly before the page is complete. Only the last tab, and the
 Convolution tab's "Look inside the trained model" toggle, import TensorFlow and load the model.
@@ -30,7 +31,7 @@ from cnn.config import (
 from ui import explainers, keys
 from ui.forms import FILTER_KEYS, network_form_values, network_from_form
 from ui.frame import ensure_frame
-from ui.state import chapter_tabs, model_source_label, require_dataset, selected_model, t
+from ui.state import chapter_tabs, require_dataset, t
 
 ensure_frame()
 
@@ -71,72 +72,82 @@ def formula_text(spec) -> str:
     return t(f"arch.formula_{spec.explanation}", **values)
 
 
+def show_block_fields() -> None:
+    """How many convolution blocks, and the filters of each."""
+    st.segmented_control(
+        t("arch.blocks"),
+        list(range(MIN_BLOCKS, MAX_BLOCKS + 1)),
+        required=True,
+        key="arch_blocks",
+        help=t("arch.blocks_help"),
+    )
+    for block, key in enumerate(FILTER_KEYS, start=1):
+        st.number_input(
+            t("arch.filters", block=block),
+            min_value=MIN_FILTERS,
+            max_value=MAX_FILTERS,
+            step=1,
+            key=key,
+            help=t("arch.filters_help", block=block),
+        )
+
+
+def show_convolution_fields() -> None:
+    """The kernel's size, the padding, the pooling and the activation function."""
+    st.slider(
+        t("arch.kernel"), MIN_KERNEL, MAX_KERNEL, key="arch_kernel", help=t("arch.kernel_help")
+    )
+    padding_labels = {name: t(f"arch.padding_{name}") for name in PADDINGS}
+    pooling_labels = {name: t(f"arch.pooling_{name}") for name in POOLINGS}
+    for label, labels, key, help_text in (
+        (t("arch.padding"), padding_labels, "arch_padding", t("arch.padding_help")),
+        (t("arch.pooling"), pooling_labels, "arch_pooling", None),
+    ):
+        st.segmented_control(
+            label,
+            list(labels),
+            required=True,
+            format_func=labels.__getitem__,
+            key=key,
+            help=help_text,
+        )
+    st.segmented_control(
+        t("arch.activation"),
+        list(ACTIVATIONS),
+        required=True,
+        format_func=explainers.ACTIVATION_NAMES.get,
+        key="arch_activation",
+    )
+
+
+def show_classifier_fields() -> None:
+    """The hidden dense layer's units, and the two dropout rates."""
+    st.number_input(
+        t("arch.dense"), MIN_DENSE, MAX_DENSE, step=1, key="arch_dense", help=t("arch.dense_help")
+    )
+    for label, key in (
+        (t("arch.conv_dropout"), "arch_conv_dropout"),
+        (t("arch.dense_dropout"), "arch_dense_dropout"),
+    ):
+        st.slider(label, 0.0, 0.9, step=0.05, key=key, help=t("arch.dropout_help"))
+
+
 def show_network_form() -> None:
-    """The form that edits the network: blocks and filters, the convolution, the classifier."""
+    """The form that edits the network; Apply builds it, Reset goes back to the course's."""
     if "arch_blocks" not in st.session_state:
         # A fresh visit: the form shows the applied network; an old error no longer applies.
         st.session_state.pop(keys.ARCH_ERROR, None)
     for widget_key, value in network_form_values(current_config()).items():
         st.session_state.setdefault(widget_key, value)
     with st.form("arch_form"):
-        blocks_column, layout_column, dense_column = st.columns(3, gap="large")
-        with blocks_column:
-            st.segmented_control(
-                t("arch.blocks"),
-                list(range(MIN_BLOCKS, MAX_BLOCKS + 1)),
-                required=True,
-                key="arch_blocks",
-                help=t("arch.blocks_help"),
-            )
-            for block, key in enumerate(FILTER_KEYS, start=1):
-                st.number_input(
-                    t("arch.filters", block=block),
-                    min_value=MIN_FILTERS,
-                    max_value=MAX_FILTERS,
-                    step=1,
-                    key=key,
-                    help=t("arch.filters_help", block=block),
-                )
-        with layout_column:
-            st.slider(
-                t("arch.kernel"),
-                MIN_KERNEL,
-                MAX_KERNEL,
-                key="arch_kernel",
-                help=t("arch.kernel_help"),
-            )
-            for name, options, help_text in (
-                ("padding", PADDINGS, t("arch.padding_help")),
-                ("pooling", POOLINGS, None),
-            ):
-                labels = {option: t(f"arch.{name}_{option}") for option in options}
-                st.segmented_control(
-                    t(f"arch.{name}"),
-                    list(options),
-                    required=True,
-                    format_func=labels.__getitem__,
-                    key=f"arch_{name}",
-                    help=help_text,
-                )
-            st.segmented_control(
-                t("arch.activation"),
-                list(ACTIVATIONS),
-                required=True,
-                format_func=explainers.ACTIVATION_NAMES.get,
-                key="arch_activation",
-            )
-        with dense_column:
-            st.number_input(
-                t("arch.dense"),
-                MIN_DENSE,
-                MAX_DENSE,
-                step=1,
-                key="arch_dense",
-                help=t("arch.dense_help"),
-            )
-            for key in ("arch_conv_dropout", "arch_dense_dropout"):
-                label = t(f"arch.{key.removeprefix('arch_')}")
-                st.slider(label, 0.0, 0.9, step=0.05, key=key, help=t("arch.dropout_help"))
+        columns = st.columns(3, gap="large")
+        for column, fields in zip(
+            columns,
+            (show_block_fields, show_convolution_fields, show_classifier_fields),
+            strict=True,
+        ):
+            with column:
+                fields()
         st.form_submit_button(
             t("arch.apply"),
             key="arch_submit",
@@ -204,49 +215,6 @@ def show_network() -> None:
     show_shapes(config)
 
 
-def show_inside_the_model(data: cnn.Dataset) -> None:
-    """The selected model's learned filters and the feature maps of every layer for the
-    explainer's digit. Opening this tab is what imports TensorFlow and loads the model."""
-    digit_index = explainers.explained_digit(data)
-    with st.spinner(t("arch.loading")):
-        choice = selected_model()
-    if choice.model is None:
-        st.warning(t("arch.no_model"))
-        return
-    learned = explainers.learned_kernels(choice.model)
-    if learned is None:
-        st.info(t("arch.no_conv"))
-        return
-    st.caption(t("arch.model_caption", source=model_source_label(choice.source)))
-    layer_name, kernels = learned
-    count, size = kernels.shape[3], kernels.shape[0]
-    st.markdown(f"**{t('arch.filters_title', count=count, size=size, layer=layer_name)}**")
-    st.plotly_chart(
-        charts.filters_figure(kernels, max_filters=explainers.MAX_LEARNED, columns=8),
-        key="arch_filters_chart",
-        alt=t("arch.chart_filters"),
-    )
-    st.markdown(f"**{t('arch.maps_title', label=int(data.y_train[digit_index]))}**")
-    try:
-        layers = cnn.feature_maps(choice.model, data.x_train[digit_index])
-    except ValueError as error:
-        st.error(t("arch.model_failed", error=error))
-        layers = []
-    for name, maps in layers:
-        if maps.ndim != 3 or "dropout" in name:
-            continue
-        count = maps.shape[-1]
-        shown = min(count, explainers.MAX_LEARNED)
-        text_key = "arch.maps_layer" if shown < count else "arch.maps_layer_all"
-        shape = " × ".join(str(s) for s in maps.shape)
-        st.markdown(t(text_key, layer=name, shape=shape, shown=shown, count=count))
-        st.plotly_chart(
-            charts.feature_maps_figure(maps, max_maps=explainers.MAX_LEARNED, columns=8),
-            key=f"arch_maps_{name}",
-            alt=t("arch.chart_maps", layer=name),
-        )
-
-
 st.title(t("nav.architecture"))
 data = require_dataset()
 st.write(t("arch.intro"))
@@ -256,7 +224,7 @@ chapter_tabs(
         "network": show_network,
         "convolution": lambda: explainers.show_convolution(data, current_config().padding),
         "pooling": lambda: explainers.show_pooling_and_activation(data, current_config().padding),
-        "model": lambda: show_inside_the_model(data),
+        "model": lambda: explainers.show_inside_the_model(data),
     },
     "arch.tab_",
 )

@@ -120,13 +120,14 @@ def show_digit(data: cnn.Dataset) -> None:
             alt=t("dataset.chart_digit"),
         )
 
-    st.markdown(
-        t(
-            "dataset.steps",
-            before=f"({train_total:,}, 28, 28)",
-            after=f"({train_total:,}, 28, 28, 1)",
-        )
-    )
+    show_preprocessing(train_total, label)
+
+
+def show_preprocessing(train_total: int, label: int) -> None:
+    """The course's reshape and ÷255 in code, and the digit's one-hot label."""
+    side = f"{IMAGE_SIZE}, {IMAGE_SIZE}"
+    shapes = {"before": f"({train_total:,}, {side})", "after": f"({train_total:,}, {side}, 1)"}
+    st.markdown(t("dataset.steps", **shapes))
     st.code(t("dataset.code"), language="python")
     st.markdown(f"**{t('dataset.one_hot', label=label)}**")
     one_hot = cnn.one_hot(np.array([label]))[0].astype(int)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import streamlit as st
 
 import cnn
-from cnn import charts
 from cnn.recipe import OPTIMIZERS
 from ui import keys
 from ui.forms import (
@@ -22,7 +21,7 @@ from ui.forms import (
     training_form_values,
 )
 from ui.frame import ensure_frame
-from ui.live_training import history_figure, train_live
+from ui.live_training import history_figure, request_training, train_live
 from ui.state import (
     data_description,
     duration,
@@ -32,10 +31,10 @@ from ui.state import (
     set_model_source,
     t,
 )
+from ui.training_results import show_mistakes, show_mlp_comparison, show_test_results
 
 ensure_frame()
 
-MISTAKES_SHOWN = 20
 RunStatus = cnn.RunStatus
 
 
@@ -47,10 +46,6 @@ def apply_preset() -> None:
     values = training_form_values(setting("preset"), native_bf16=cnn.cpu_has_native_bf16())
     for name, value in values.items():
         st.session_state[keys.train_setting(name)] = value
-
-
-def request(action: str) -> None:
-    st.session_state[keys.TRAIN_ACTION] = action
 
 
 def field(name: str, default) -> dict:
@@ -115,8 +110,12 @@ def show_hyperparameters() -> None:
             format_func=lambda rate: f"{rate:g}",
             **field("learning_rate", default),
         )
-        for name in ("cosine", "augment", "mixed_precision"):
-            st.toggle(t(f"train.{name}"), help=t(f"train.{name}_help"), **field(name, default))
+        for name, label, help_text in (
+            ("cosine", t("train.cosine"), t("train.cosine_help")),
+            ("augment", t("train.augment"), t("train.augment_help")),
+            ("mixed_precision", t("train.mixed_precision"), t("train.mixed_precision_help")),
+        ):
+            st.toggle(label, help=help_text, **field(name, default))
 
 
 def show_buttons(run: cnn.TrainingRun | None, data: cnn.Dataset, busy: bool) -> None:
@@ -127,7 +126,7 @@ def show_buttons(run: cnn.TrainingRun | None, data: cnn.Dataset, busy: bool) -> 
             key="train_start",
             type="primary",
             icon=":material/play_arrow:",
-            on_click=request,
+            on_click=request_training,
             args=("train",),
             disabled=busy,
         )
@@ -136,7 +135,7 @@ def show_buttons(run: cnn.TrainingRun | None, data: cnn.Dataset, busy: bool) -> 
                 t("train.continue", epochs=run.continue_to),
                 key="train_continue",
                 icon=":material/resume:",
-                on_click=request,
+                on_click=request_training,
                 args=("continue",),
                 disabled=busy,
             )
@@ -198,91 +197,6 @@ def show_history(run: cnn.TrainingRun) -> None:
             data=data_description(run.data),
         )
     )
-
-
-def show_test_results(run: cnn.TrainingRun) -> None:
-    """Test accuracy and loss as the course prints them; the model to use or download."""
-    evaluation = run.evaluation
-    st.subheader(t("train.test_results"))
-    accuracy_column, loss_column, epochs_column = st.columns(3)
-    accuracy_column.metric(t("train.test_accuracy"), f"{evaluation.accuracy:.2%}", border=True)
-    loss_column.metric(t("train.test_loss"), f"{evaluation.loss:.4f}", border=True)
-    epochs_column.metric(t("train.epochs_trained"), run.epochs_done, border=True)
-    values = f"[{evaluation.loss:.4f}, {evaluation.accuracy:.4f}]"
-    st.caption(t("train.course_print", values=values))
-    with st.container(horizontal=True, vertical_alignment="center"):
-        if st.session_state.get(keys.MODEL_SOURCE) == "session":
-            st.success(t("train.predict_uses"), icon=":material/check_circle:")
-        st.page_link("pages/predict.py", label=t("train.go_predict"), icon=":material/draw:")
-        st.download_button(
-            t("train.download"),
-            data=lambda model=run.model: cnn.save_model_bytes(model),
-            file_name="cnn_lab_model.keras",
-            mime="application/zip",
-            key="train_download",
-            on_click="ignore",
-            icon=":material/download:",
-        )
-
-
-def show_mistakes(run: cnn.TrainingRun) -> None:
-    """The confusion matrix, and the test digits it got most confidently wrong."""
-    evaluation = run.evaluation
-    matrix_column, mistakes_column = st.columns(2)
-    with matrix_column:
-        st.markdown(f"**{t('train.confusion')}**")
-        st.caption(t("train.confusion_help"))
-        confusion = charts.confusion_matrix_figure(
-            evaluation.confusion, x_title=t("train.predicted_digit"), y_title=t("train.true_digit")
-        )
-        confusion.update_xaxes(dtick=1).update_yaxes(dtick=1)  # label every digit
-        st.plotly_chart(confusion, key="train_confusion", alt=t("train.confusion"))
-    with mistakes_column:
-        st.markdown(f"**{t('train.mistakes', count=len(evaluation.misclassified))}**")
-        images, titles = cnn.misclassified_examples(evaluation, run.data, MISTAKES_SHOWN)
-        if not titles:
-            st.caption(t("train.no_mistakes"))
-            return
-        st.caption(t("train.mistakes_help"))
-        st.plotly_chart(
-            charts.digit_grid_figure(images, titles, columns=5),
-            key="train_mistakes",
-            alt=t("train.mistakes_alt"),
-        )
-
-
-def show_mlp_comparison(run: cnn.TrainingRun) -> None:
-    """The course's conclusion: the CNN against an MLP trained on the same digits."""
-    st.subheader(t("train.compare_title"))
-    st.caption(t("train.compare_intro"))
-    mlp = st.session_state.get(keys.MLP)
-    if mlp is None:
-        st.button(
-            t("train.compare", epochs=run.epochs_done),
-            key="train_compare_mlp",
-            icon=":material/compare_arrows:",
-            on_click=request,
-            args=("mlp",),
-        )
-        return
-    figure = history_figure({"CNN": run.history, "MLP": mlp.history})
-    st.plotly_chart(figure, key="train_compare_chart", alt=t("train.compare_alt"))
-    table = cnn.compare_runs([run, mlp])
-    percentages = ["test_accuracy", "train_accuracy", "validation_accuracy", "gap"]
-    table[percentages] *= 100
-    table.columns = [t(f"train.column_{name}") for name in table.columns]
-    percent = st.column_config.NumberColumn(format="%.2f%%")
-    st.dataframe(
-        table,
-        hide_index=True,
-        key="train_compare_table",
-        column_config={
-            t("train.column_params"): st.column_config.NumberColumn(format="localized"),
-            **{t(f"train.column_{name}"): percent for name in percentages},
-        },
-        alt=t("train.compare_table_alt"),
-    )
-    st.caption(t("train.gap_help"))
 
 
 st.title(t("nav.training"))

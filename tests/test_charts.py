@@ -201,3 +201,46 @@ def test_digit_grid_image_tiles_scaled_inverted_digits():
     assert (picture == 0).sum() == 4 and picture.max() == 255
     with pytest.raises(ValueError):
         charts.digit_grid_image(np.zeros((28, 28)))
+
+
+def test_history_figure_keeps_accuracy_between_0_and_1():
+    figure = charts.training_history_figure({**HISTORY, "accuracy": [0.02], "val_accuracy": []})
+    low, high = figure.layout.yaxis.range
+    assert low == 0.0 and high == pytest.approx(1.005)
+    figure = charts.training_history_figure(
+        {"CNN": HISTORY, "MLP": {**HISTORY, "accuracy": [0.5, 0.6, 0.7]}}
+    )
+    assert figure.layout.yaxis.range[0] == pytest.approx(0.45)
+    assert figure.layout.yaxis2.range is None  # the loss keeps its own scale
+
+
+def test_signed_heatmap_is_centred_on_zero():
+    kernel = np.array([[-0.5, 0.25], [0.0, 1.0]])
+    (heatmap,) = charts.image_heatmap_figure(kernel, signed=True).data
+    assert (heatmap.zmin, heatmap.zmax) == (-1.0, 1.0)
+    assert heatmap.colorscale[0][1] != charts.image_heatmap_figure(kernel).data[0].colorscale[0][1]
+    (limited,) = charts.image_heatmap_figure(kernel, signed=True, limit=4.0).data
+    assert (limited.zmin, limited.zmax) == (-4.0, 4.0)
+
+
+def test_pixel_values_leave_zero_pixels_blank(sample):
+    image = sample.x_train[0].astype(np.float32)
+    (heatmap,) = charts.pixel_values_figure(image).data
+    text = np.asarray(heatmap.text)
+    assert (text[image == 0] == "").all()
+    assert (text[image > 0] != "").all()
+    assert heatmap.texttemplate == "%{text}"
+
+
+@pytest.mark.parametrize("filters", [(256,), (256, 256), (64, 256, 256)])
+def test_shape_flow_svg_fits_the_largest_networks(filters):
+    svg = charts.shape_flow_svg(ModelConfig(filters=filters))
+    root = ElementTree.fromstring(svg)
+    namespace = "{http://www.w3.org/2000/svg}"
+    height = float(root.get("height"))
+    for rect in root.iter(f"{namespace}rect"):
+        top = float(rect.get("y"))
+        assert top >= 0 and top + float(rect.get("height")) <= height
+    # Every label (type above a box, shape and parameters below) inside the picture.
+    for label in root.iter(f"{namespace}text"):
+        assert 12 <= float(label.get("y")) <= height, label.text

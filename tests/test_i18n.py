@@ -60,3 +60,23 @@ def test_translate_fills_placeholders_and_rejects_unknown_keys():
     assert translate("sidebar.data_full", "zh", source="X") == "当前数据：X"
     with pytest.raises(KeyError):
         translate("no.such_key", "en")
+
+
+def test_every_key_in_the_table_is_used():
+    """A key no code asks for is dead text that translators keep up to date for nothing.
+
+    A key counts as used when it appears as a string literal in the app's code, or when an
+    f-string there builds it from a prefix (`t(f"arch.pooling_{name}")` uses every
+    `arch.pooling_*` key), or a prefix literal is handed on (`chapter_tabs(..., "arch.tab_")`)."""
+    sources = [ROOT / "app.py", *ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py")]
+    code = "\n".join(path.read_text() for path in sources if path.name != "i18n.py")
+    literals = set(re.findall(r"""["']([a-z_]+\.[a-z0-9_]+)["']""", code))
+    prefixes = set(re.findall(r"""f["']([a-z_]+\.[a-z0-9_]*)\{""", code))
+    assert prefixes, "no f-string keys found: the pattern is out of date"
+    prefixes |= {literal for literal in literals if literal.endswith("_")}
+    unused = sorted(
+        key
+        for key in TEXT
+        if key not in literals and not any(key.startswith(prefix) for prefix in prefixes)
+    )
+    assert not unused, f"keys in the table that nothing uses: {unused}"

@@ -129,3 +129,15 @@ def test_specs_match_keras(config):
         assert layer.count_params() == spec.params, spec.name
         assert tuple(layer.output.shape[1:]) == spec.output_shape, spec.name
     assert model.count_params() == count_params(config)
+
+
+def test_layers_without_weights_explain_themselves_for_translation():
+    specs = layer_specs(ModelConfig(pooling="average", conv_dropout=0.3))
+    explained = {spec.name: (spec.explanation, spec.explanation_values) for spec in specs}
+    assert explained["input"] == ("input", {})
+    assert explained["pool_1"] == ("pool", {"pooling": "average"})
+    assert explained["dropout_1"] == ("dropout", {"rate": "0.3"})
+    assert explained["dropout_2"] == ("dropout", {"rate": "0.5"})
+    assert explained["flatten"] == ("flatten", {"shape": "7×7×36", "count": "1,764"})
+    # Layers with weights have a formula that is plain arithmetic, the same in any language.
+    assert all(spec.explanation == "" for spec in specs if spec.params)

@@ -6,7 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from cnn.operations import EXAMPLE_KERNELS, activate, convolve2d, pool2d
+from cnn.config import conv_output_size, same_padding
+from cnn.operations import EXAMPLE_KERNELS, activate, convolution_step, convolve2d, pool2d
 
 RNG = np.random.default_rng(0)
 IMAGE = RNG.random((28, 28)).astype(np.float32)
@@ -116,3 +117,37 @@ def test_activate_matches_the_formulas():
 def test_activate_rejects_unknown_names():
     with pytest.raises(ValueError, match="'softmax'"):
         activate(np.zeros(3), "softmax")
+
+
+@pytest.mark.parametrize("padding", ["same", "valid"])
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 5])
+def test_convolution_step_takes_one_output_value_apart(padding, size):
+    rng = np.random.default_rng(size)
+    image = rng.random((12, 12), dtype=np.float32)
+    kernel = rng.standard_normal((size, size)).astype(np.float32)
+    feature_map = convolve2d(image, kernel, padding=padding)
+    assert feature_map.shape[0] == conv_output_size(12, size, padding)
+    for row, column in [(0, 0), (feature_map.shape[0] - 1, 3), (5, feature_map.shape[1] - 1)]:
+        step = convolution_step(image, kernel, row, column, padding)
+        assert step.window.shape == (size, size)
+        np.testing.assert_allclose(step.products, step.window * kernel)
+        assert step.value == pytest.approx(float(feature_map[row, column]), abs=1e-5)
+        # The window's corner in the image: where the unpadded pixels under it come from.
+        top, left = step.top, step.left
+        for i in range(size):
+            for j in range(size):
+                inside = 0 <= top + i < 12 and 0 <= left + j < 12
+                expected = image[top + i, left + j] if inside else 0.0
+                assert step.window[i, j] == pytest.approx(expected)
+
+
+def test_convolution_step_refuses_a_place_outside_the_map():
+    image = np.zeros((10, 10), np.float32)
+    with pytest.raises(ValueError, match=r"outside the 6x6 feature map"):
+        convolution_step(image, np.ones((5, 5)), 6, 0, "valid")
+
+
+def test_same_padding_puts_the_odd_row_at_the_bottom():
+    assert same_padding(5) == (2, 2)
+    assert same_padding(4) == (1, 2)
+    assert same_padding(1) == (0, 0)

@@ -1,6 +1,7 @@
 """The Architecture page's explainers: a filter slid over a real digit (the window, the
 products, their sum), then max vs mean pooling and ReLU vs sigmoid vs tanh on the feature map
-it gives. The arithmetic is `cnn.operations`'; this lays it out.
+it gives, and inside the trained model (its learned filters and feature maps). The
+arithmetic is `cnn.operations`' and `cnn.inspection`'s; this lays it out.
 
 The two tabs share one digit and one filter, kept across page switches (`ui.keys.ARCH_*`).
 """
@@ -15,7 +16,7 @@ from cnn import charts
 from cnn.config import ACTIVATIONS
 from cnn.operations import EXAMPLE_KERNELS, activate, convolution_step, convolve2d, pool2d
 from ui import keys
-from ui.state import kept, language, selected_model, t
+from ui.state import kept, language, model_source_label, selected_model, t
 
 ACTIVATION_NAMES = {"relu": "ReLU", "sigmoid": "sigmoid", "tanh": "tanh"}
 MAX_LEARNED = 16  # learned first-layer filters offered in the filter list, and maps shown
@@ -144,57 +145,54 @@ def show_convolution(data: cnn.Dataset, padding: str) -> None:
     digit_column, kernel_column, map_column = st.columns(3)
     with digit_column:
         st.markdown(f"**{t('arch.digit_title', label=label)}**")
-        figure = charts.image_heatmap_figure(
-            digit, show_values=False, show_scale=False, show_axes=False, height=BIG_FIGURE
-        )
+        figure = heatmap(digit, "", BIG_FIGURE, signed=False, show_scale=False)
         outline(figure, step.left, step.top, size, "#d62728")
         st.plotly_chart(figure, key="arch_digit_chart", alt=t("arch.chart_digit"))
     with kernel_column:
         st.markdown(f"**{t('arch.kernel_title', size=size)}**")
         st.plotly_chart(
-            signed_heatmap(kernel, values, BIG_FIGURE),
+            heatmap(kernel, values, BIG_FIGURE),
             key="arch_kernel_chart",
             alt=t("arch.chart_kernel"),
         )
     with map_column:
         st.markdown(f"**{t('arch.map_title', size=out_size)}**")
-        figure = outline(signed_heatmap(feature_map, "", BIG_FIGURE), column, row, 1, "#2ca02c")
+        figure = outline(heatmap(feature_map, "", BIG_FIGURE), column, row, 1, "#2ca02c")
         st.plotly_chart(figure, key="arch_map_chart", alt=t("arch.chart_map"))
 
+    show_window_and_sum(step, float(feature_map[row, column]), values, row, column)
+
+
+def show_window_and_sum(step, map_value: float, values: str, row: int, column: int) -> None:
+    """The pixels under the kernel, their products with it, and their sum: the map's value."""
     window_column, products_column, sum_column = st.columns(3)
     with window_column:
         st.markdown(f"**{t('arch.window_title')}**")
-        window = charts.image_heatmap_figure(
-            step.window,
-            show_values=bool(values),
-            value_format=values or ".2f",
-            show_scale=False,
-            show_axes=False,
-            text_size=11,
-            height=SMALL_FIGURE,
-        )
+        window = heatmap(step.window, values, SMALL_FIGURE, signed=False, show_scale=False)
         st.plotly_chart(window, key="arch_window_chart", alt=t("arch.chart_window"))
     with products_column:
         st.markdown(f"**{t('arch.products_title')}**")
         st.plotly_chart(
-            signed_heatmap(step.products, values, SMALL_FIGURE),
+            heatmap(step.products, values, SMALL_FIGURE),
             key="arch_products_chart",
             alt=t("arch.chart_products"),
         )
     with sum_column:
-        value = f"{step.value:.3f}"
-        st.metric(t("arch.output_value", row=row, column=column), value, border=True)
-        total = f"{float(step.products.sum()):.3f}"
-        st.markdown(t("arch.sum", count=size * size, total=total, row=row, column=column))
+        shown = f"{map_value:.3f}"
+        st.metric(t("arch.output_value", row=row, column=column), shown, border=True)
+        total = f"{step.value:.3f}"
+        count = step.window.size
+        st.markdown(t("arch.sum", count=count, total=total, row=row, column=column))
 
 
-def signed_heatmap(values, value_format: str, height: int, **options):
-    """Values around 0 (a kernel, a map) blue to red, numbers written when `value_format`."""
+def heatmap(values, value_format: str, height: int, *, signed: bool = True, **options):
+    """An explainer's square of numbers: values around 0 (a kernel, a map) blue to red when
+    `signed`, grey ink otherwise; the numbers written in the cells when `value_format`."""
     return charts.image_heatmap_figure(
         values,
         show_values=bool(value_format),
         value_format=value_format or ".2f",
-        signed=True,
+        signed=signed,
         show_axes=False,
         text_size=11,
         height=height,
@@ -216,7 +214,7 @@ def show_pooling_and_activation(data: cnn.Dataset, padding: str) -> None:
     with map_column:  # the map before pooling, on the same colour scale
         st.markdown(f"**{t('arch.map_title', size=out_size)}**")
         st.plotly_chart(
-            signed_heatmap(feature_map, "", SMALL_FIGURE, show_scale=False, limit=limit),
+            heatmap(feature_map, "", SMALL_FIGURE, show_scale=False, limit=limit),
             key="arch_pool_input_chart",
             alt=t("arch.chart_map"),
         )
@@ -225,9 +223,7 @@ def show_pooling_and_activation(data: cnn.Dataset, padding: str) -> None:
         title = t(f"arch.pool_{mode}", before=out_size, size=pooled.shape[0])
         with place:
             st.markdown(f"**{title}**")
-            figure = signed_heatmap(
-                pooled, "", SMALL_FIGURE, show_scale=mode == "average", limit=limit
-            )
+            figure = heatmap(pooled, "", SMALL_FIGURE, show_scale=mode == "average", limit=limit)
             st.plotly_chart(figure, key=f"arch_pool_{mode}_chart", alt=title)
     show_activations(feature_map, limit)
 
@@ -259,3 +255,46 @@ def show_activations(feature_map: np.ndarray, limit: float) -> None:
         for trace, (low, high) in zip(figure.data, ranges, strict=True):
             trace.update(colorscale="Viridis", zmin=low, zmax=high)
         st.plotly_chart(figure, key="arch_activation_maps_chart", alt=t("arch.activation_maps"))
+
+
+def show_inside_the_model(data: cnn.Dataset) -> None:
+    """The selected model's learned filters and the feature maps of every layer for the
+    explainer's digit. Opening this tab is what imports TensorFlow and loads the model."""
+    digit_index = explained_digit(data)
+    with st.spinner(t("arch.loading")):
+        choice = selected_model()
+    if choice.model is None:
+        st.warning(t("arch.no_model"))
+        return
+    learned = learned_kernels(choice.model)
+    if learned is None:
+        st.info(t("arch.no_conv"))
+        return
+    st.caption(t("arch.model_caption", source=model_source_label(choice.source)))
+    layer_name, kernels = learned
+    count, size = kernels.shape[3], kernels.shape[0]
+    st.markdown(f"**{t('arch.filters_title', count=count, size=size, layer=layer_name)}**")
+    st.plotly_chart(
+        charts.filters_figure(kernels, max_filters=MAX_LEARNED, columns=8),
+        key="arch_filters_chart",
+        alt=t("arch.chart_filters"),
+    )
+    st.markdown(f"**{t('arch.maps_title', label=int(data.y_train[digit_index]))}**")
+    try:
+        layers = cnn.feature_maps(choice.model, data.x_train[digit_index])
+    except ValueError as error:
+        st.error(t("arch.model_failed", error=error))
+        layers = []
+    for name, maps in layers:
+        if maps.ndim != 3 or "dropout" in name:
+            continue
+        count = maps.shape[-1]
+        shown = min(count, MAX_LEARNED)
+        text_key = "arch.maps_layer" if shown < count else "arch.maps_layer_all"
+        shape = " × ".join(str(s) for s in maps.shape)
+        st.markdown(t(text_key, layer=name, shape=shape, shown=shown, count=count))
+        st.plotly_chart(
+            charts.feature_maps_figure(maps, max_maps=MAX_LEARNED, columns=8),
+            key=f"arch_maps_{name}",
+            alt=t("arch.chart_maps", layer=name),
+        )

@@ -76,10 +76,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "model.shipped": ("Shipped model (trained on full MNIST)", "预训练模型（完整 MNIST 训练）"),
     "model.session": ("Trained in this session", "本次会话训练的模型"),
     "model.uploaded": ("Uploaded: {name}", "已上传：{name}"),
-    "model.none_session": (
-        "No model trained in this session yet: train one on the Training page.",
-        "本次会话尚未训练模型：请在“训练”页面训练一个。",
-    ),
     "model.shipped_missing": (
         "The shipped model is missing: {error}",
         "缺少预训练模型：{error}",

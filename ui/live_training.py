@@ -22,6 +22,11 @@ from ui.state import duration, t
 REDRAW_SECONDS = 1.0  # live charts are redrawn at most this often within an epoch
 
 
+def request_training(action: str) -> None:
+    """A button's callback: start "train", "continue" or "mlp" on the page's next run."""
+    st.session_state[keys.TRAIN_ACTION] = action
+
+
 def request_stop() -> None:
     st.session_state[keys.TRAIN_STOP_REQUESTED] = True
 

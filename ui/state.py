@@ -196,7 +196,7 @@ def model_source_label(source: str) -> str:
     if source == "uploaded":
         name = st.session_state.get(keys.UPLOADED, {}).get("name", "?")
         return t("model.uploaded", name=name)
-    return t(f"model.{source}")
+    return t("model.session") if source == "session" else t("model.shipped")
 
 
 def model_source_picker(key: str) -> None:

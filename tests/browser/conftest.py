@@ -1,12 +1,15 @@
 """Browser fixtures: one app server for the session, headless Chromium, a fresh page per test.
 
 Every test here is skipped, with the command that installs it, where Debian's Chromium or the
-`playwright` package is missing. Screenshots land in test-artifacts/screenshots/ (gitignored):
-one per page visit (`visit`) and one of the page when a test fails.
+`playwright` package is missing; with `CNN_LAB_REQUIRE_BROWSER=1` (set by `.ci/run`) each
+fails instead, so CI never passes without having driven a browser. Screenshots land in
+test-artifacts/screenshots/ (gitignored): one per page visit (`visit`) and one of the page when
+a test fails.
 """
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -25,14 +28,20 @@ from .server import (
 )
 
 
+def _missing(reason: str) -> None:
+    if os.environ.get("CNN_LAB_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"CNN_LAB_REQUIRE_BROWSER=1 but the browser tests cannot run: {reason}")
+    pytest.skip(reason)
+
+
 def _require_browser() -> str:
     executable = chromium_path()
     if executable is None:
-        pytest.skip(INSTALL_HINT)
+        _missing(INSTALL_HINT)
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        pytest.skip("install the playwright package: pip install -r requirements-dev.txt")
+        _missing("install the playwright package: pip install -r requirements-dev.txt")
     return executable
 
 
