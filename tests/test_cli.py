@@ -102,7 +102,7 @@ def test_train_on_a_tiny_file(tmp_path, write_mnist_npz):
 
     metrics = json.loads(metrics_path.read_text())
     assert metrics["epochs"] == 1 and metrics["seed"] == 1
-    assert metrics["augment"] is True  # --augment on the seed preset
+    assert metrics["augment"] is True  # --augment on the course preset
     assert metrics["test_loss"] == pytest.approx(loss, abs=1e-4)
     assert metrics["test_accuracy"] == pytest.approx(accuracy, abs=1e-4)
     assert len(metrics["history"]["loss"]) == 1

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 import cnn
-from cnn.config import PRESETS, ModelConfig, TrainingRecipe
+from cnn.config import ModelConfig
+from cnn.recipe import PRESETS, OptimizerConfig, TrainingRecipe
 
 
 def test_defaults_are_the_seed_model():
@@ -19,48 +20,49 @@ def test_defaults_are_the_seed_model():
     assert config.conv_dropout == 0.25
     assert config.dense_dropout == 0.5
     assert config.dense_units == 128
-    assert config.optimizer == "adam"
-    assert config.learning_rate == 0.001
-    assert config.mixed_precision is False
+    recipe = TrainingRecipe()
+    assert recipe.optimizer.name == "adam"
+    assert recipe.optimizer.learning_rate == 0.001
+    assert recipe.mixed_precision is False
 
 
 @pytest.mark.parametrize(
-    ("field", "value", "named"),
+    ("owner", "field", "value", "named"),
     [
-        ("filters", (), "filters"),
-        ("filters", (8, 8, 8, 8), "filters"),
-        ("filters", "16", "filters"),
-        ("filters", (0,), "filters[0]"),
-        ("filters", (16, 300), "filters[1]"),
-        ("filters", (16, 2.5), "filters[1]"),
-        ("filters", (True,), "filters[0]"),
-        ("kernel_size", 0, "kernel_size"),
-        ("kernel_size", 10, "kernel_size"),
-        ("kernel_size", 3.0, "kernel_size"),
-        ("kernel_size", True, "kernel_size"),
-        ("padding", "full", "padding"),
-        ("pooling", "min", "pooling"),
-        ("activation", "softmax", "activation"),
-        ("conv_dropout", 1.0, "conv_dropout"),
-        ("conv_dropout", -0.1, "conv_dropout"),
-        ("conv_dropout", "0.25", "conv_dropout"),
-        ("dense_units", 0, "dense_units"),
-        ("dense_units", 4096, "dense_units"),
-        ("dense_dropout", 1, "dense_dropout"),
-        ("dense_dropout", True, "dense_dropout"),
-        ("optimizer", "adagrad", "optimizer"),
-        ("learning_rate", 0, "learning_rate"),
-        ("learning_rate", 2.0, "learning_rate"),
-        ("learning_rate", "0.001", "learning_rate"),
-        ("mixed_precision", "yes", "mixed_precision"),
-        ("mixed_precision", 1, "mixed_precision"),
+        (ModelConfig, "filters", (), "filters"),
+        (ModelConfig, "filters", (8, 8, 8, 8), "filters"),
+        (ModelConfig, "filters", "16", "filters"),
+        (ModelConfig, "filters", (0,), "filters[0]"),
+        (ModelConfig, "filters", (16, 300), "filters[1]"),
+        (ModelConfig, "filters", (16, 2.5), "filters[1]"),
+        (ModelConfig, "filters", (True,), "filters[0]"),
+        (ModelConfig, "kernel_size", 0, "kernel_size"),
+        (ModelConfig, "kernel_size", 10, "kernel_size"),
+        (ModelConfig, "kernel_size", 3.0, "kernel_size"),
+        (ModelConfig, "kernel_size", True, "kernel_size"),
+        (ModelConfig, "padding", "full", "padding"),
+        (ModelConfig, "pooling", "min", "pooling"),
+        (ModelConfig, "activation", "softmax", "activation"),
+        (ModelConfig, "conv_dropout", 1.0, "conv_dropout"),
+        (ModelConfig, "conv_dropout", -0.1, "conv_dropout"),
+        (ModelConfig, "conv_dropout", "0.25", "conv_dropout"),
+        (ModelConfig, "dense_units", 0, "dense_units"),
+        (ModelConfig, "dense_units", 4096, "dense_units"),
+        (ModelConfig, "dense_dropout", 1, "dense_dropout"),
+        (ModelConfig, "dense_dropout", True, "dense_dropout"),
+        (OptimizerConfig, "name", "adagrad", "name"),
+        (OptimizerConfig, "learning_rate", 0, "learning_rate"),
+        (OptimizerConfig, "learning_rate", 2.0, "learning_rate"),
+        (OptimizerConfig, "learning_rate", "0.001", "learning_rate"),
+        (TrainingRecipe, "mixed_precision", "yes", "mixed_precision"),
+        (TrainingRecipe, "mixed_precision", 1, "mixed_precision"),
     ],
 )
-def test_invalid_field_raises_value_error_naming_field_and_value(field, value, named):
+def test_invalid_field_raises_value_error_naming_field_and_value(owner, field, value, named):
     with pytest.raises(ValueError) as error:
-        ModelConfig(**{field: value})
+        owner(**{field: value})
     message = str(error.value)
-    assert f"ModelConfig.{named} =" in message
+    assert f"{owner.__name__}.{named} =" in message
     shown = value[int(named[-2])] if named.endswith("]") else value
     assert repr(shown) in message
     assert "expected" in message
@@ -83,7 +85,7 @@ def test_list_filters_become_a_hashable_tuple():
 
 
 def test_to_dict_from_dict_round_trip():
-    config = ModelConfig(filters=(8,), pooling="average", learning_rate=0.01)
+    config = ModelConfig(filters=(8,), pooling="average")
     data = config.to_dict()
     assert data["filters"] == [8]
     assert ModelConfig.from_dict(data) == config
@@ -103,20 +105,20 @@ def test_with_changes_validates_again():
 
 
 def test_presets():
-    assert PRESETS["seed"] == TrainingRecipe()
-    seed = PRESETS["seed"]
+    assert PRESETS["course"] == TrainingRecipe()
+    seed = PRESETS["course"]
     assert (seed.epochs, seed.batch_size, seed.validation_split) == (10, 200, 0.2)
-    assert seed.schedule == "constant"
+    assert seed.schedule.name == "constant"
     assert seed.model == ModelConfig()
     quick = PRESETS["quick"]
-    assert quick.schedule == "cosine"
+    assert quick.schedule.name == "cosine"
     # The quick preset trains the same network.
-    assert quick.model.with_changes(learning_rate=0.001) == ModelConfig()
-    assert not seed.augment and not quick.augment
+    assert quick.model == ModelConfig()
+    assert not seed.augment.enabled and not quick.augment.enabled
     best = PRESETS["best"]
-    assert best.augment and best.schedule == "cosine" and best.epochs > seed.epochs
+    assert best.augment.enabled and best.schedule.name == "cosine" and best.epochs > seed.epochs
     # The best preset trains the same network too: only the recipe differs.
-    assert best.model.with_changes(learning_rate=0.001) == ModelConfig()
+    assert best.model == ModelConfig()
 
 
 def test_package_exports_and_lazy_names():

@@ -14,8 +14,12 @@ from cnn.evaluation import Evaluation, confusion_matrix, evaluate, predict_proba
 @pytest.fixture(scope="module")
 def trained(tiny_data):
     """A small model after one short epoch: right on some digits, wrong on others."""
-    model = cnn.build_model(ModelConfig(filters=(4, 8), dense_units=16, learning_rate=0.01), seed=1)
-    cnn.train(model, tiny_data, epochs=1, batch_size=100, seed=1)
+    config = ModelConfig(filters=(4, 8), dense_units=16)
+    model = cnn.build_model(config, seed=1)
+    recipe = cnn.TrainingRecipe(
+        model=config, optimizer=cnn.OptimizerConfig(learning_rate=0.01), epochs=1, batch_size=100
+    )
+    cnn.train(model, tiny_data, recipe, seed=1)
     return model
 
 

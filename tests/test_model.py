@@ -9,6 +9,7 @@ import pytest
 import cnn
 from cnn.config import ModelConfig
 from cnn.model import LOSS, build_mlp, build_model, compile_model, make_optimizer
+from cnn.recipe import OptimizerConfig
 
 
 def test_default_model_is_the_seed_cnn():
@@ -69,10 +70,8 @@ def test_config_choices_reach_the_layers():
         padding="valid",
         pooling="average",
         activation="tanh",
-        optimizer="rmsprop",
-        learning_rate=0.01,
     )
-    model = build_model(config)
+    model = build_model(config, optimizer=OptimizerConfig("rmsprop", 0.01))
     assert model.get_layer("pool_3").__class__.__name__ == "AveragePooling2D"
     assert model.get_layer("conv_3").padding == "valid"
     assert model.get_layer("conv_1").activation.__name__ == "tanh"
@@ -93,7 +92,7 @@ def test_seed_makes_the_initial_weights_reproducible():
 
 
 def test_mixed_precision_computes_in_bf16_and_outputs_float32(sample):
-    model = build_model(ModelConfig(filters=(4,), dense_units=8, mixed_precision=True), seed=0)
+    model = build_model(ModelConfig(filters=(4,), dense_units=8), mixed_precision=True, seed=0)
     conv = model.get_layer("conv_1")
     assert conv.compute_dtype == "bfloat16"
     assert conv.variable_dtype == "float32"
@@ -119,7 +118,7 @@ def test_mlp_structure_and_compile():
     assert model.loss == "categorical_crossentropy"
     assert isinstance(model.optimizer, keras.optimizers.Adam)
     assert tuple(model.input_shape) == (None, 28, 28, 1)
-    small = build_mlp(hidden_units=32, dropout=0.1, optimizer="sgd", learning_rate=0.05)
+    small = build_mlp(hidden_units=32, dropout=0.1, optimizer=OptimizerConfig("sgd", 0.05))
     assert small.count_params() == 784 * 32 + 32 + 32 * 10 + 10
     assert isinstance(small.optimizer, keras.optimizers.SGD)
 
@@ -137,6 +136,8 @@ def test_mlp_structure_and_compile():
 )
 def test_mlp_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
+        if "optimizer" in kwargs:
+            kwargs = {**kwargs, "optimizer": OptimizerConfig(name=kwargs["optimizer"])}
         build_mlp(**kwargs)
 
 
@@ -157,6 +158,6 @@ def test_make_optimizer_rejects_unknown_names():
 
 def test_compile_model_recompiles():
     model = build_model(ModelConfig(filters=(4,), dense_units=8))
-    compile_model(model, "sgd", 0.5)
+    compile_model(model, OptimizerConfig("sgd", 0.5))
     assert isinstance(model.optimizer, keras.optimizers.SGD)
     assert model.loss == "categorical_crossentropy"

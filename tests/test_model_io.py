@@ -81,7 +81,7 @@ def test_save_model_bytes_round_trip(saved, probe):
 
 def test_a_bfloat16_model_round_trips_with_its_precision(probe):
     # The Training page trains in bfloat16 on CPUs that have it: its download must load back.
-    model = cnn.build_model(cnn.ModelConfig(filters=(4,), dense_units=8, mixed_precision=True))
+    model = cnn.build_model(cnn.ModelConfig(filters=(4,), dense_units=8), mixed_precision=True)
     loaded = load_model_file(cnn.save_model_bytes(model))
     assert loaded.layers[0].dtype_policy.name == "mixed_bfloat16"
     assert loaded.layers[-1].dtype_policy.name == "float32"

@@ -14,10 +14,18 @@ import pytest
 
 import cnn
 from cnn.config import ModelConfig
-from cnn.training import HISTORY_KEYS, TrainingProgress, _batches, empty_history, train
+from cnn.recipe import AugmentConfig, OptimizerConfig, TrainingRecipe
+from cnn.run import HISTORY_KEYS, RunStatus, TrainingRun, empty_history
+from cnn.training import TrainingProgress, _batches, continue_training, train
 
-SMALL = ModelConfig(filters=(4, 8), dense_units=16, learning_rate=0.01)
+SMALL = ModelConfig(filters=(4, 8), dense_units=16)
+OPTIMIZER = OptimizerConfig(learning_rate=0.01)
 BATCHES_PER_EPOCH = 5
+
+
+def recipe(**settings) -> TrainingRecipe:
+    """SMALL trained with Adam at 0.01, with `settings` (the recipe's flat names) changed."""
+    return TrainingRecipe(model=SMALL, optimizer=OPTIMIZER).with_settings(**settings)
 
 
 def test_empty_history():
@@ -32,7 +40,7 @@ def test_empty_history():
 
 def test_history_has_one_value_per_epoch(tiny_data):
     model = cnn.build_model(SMALL, seed=0)
-    history = train(model, tiny_data, epochs=2, batch_size=100, seed=0)
+    history = train(model, tiny_data, recipe(epochs=2, batch_size=100), seed=0).history
     assert set(history) == {*HISTORY_KEYS, "epoch_seconds"}
     for key, values in history.items():
         assert len(values) == 2, key
@@ -50,8 +58,7 @@ def test_progress_is_reported_at_batch_intervals_and_epoch_ends(tiny_data):
     train(
         model,
         tiny_data,
-        epochs=2,
-        batch_size=100,
+        recipe(epochs=2, batch_size=100),
         seed=0,
         progress=lambda p: calls.append((p, list(p.history["loss"]))),
         progress_every=2,
@@ -94,7 +101,9 @@ def test_should_stop_ends_training_mid_epoch(tiny_data):
         checks.append(1)
         return len(checks) >= 3
 
-    history = train(model, tiny_data, epochs=3, batch_size=100, seed=0, should_stop=should_stop)
+    history = train(
+        model, tiny_data, recipe(epochs=3, batch_size=100), seed=0, should_stop=should_stop
+    ).history
     assert len(checks) == 3  # checked after every batch, and no batch after the stop
     assert int(model.optimizer.iterations) == 3
     assert len(history["loss"]) == 1  # the epoch ended early still counts
@@ -107,7 +116,7 @@ def test_the_heap_is_trimmed_after_each_epoch(tiny_data, monkeypatch):
 
     calls = []
     monkeypatch.setattr(cnn.training, "trim_heap", lambda: calls.append(1))
-    train(cnn.build_model(SMALL), tiny_data, epochs=2, batch_size=256)
+    train(cnn.build_model(SMALL), tiny_data, recipe(epochs=2, batch_size=256))
     assert len(calls) == 2
 
 
@@ -120,30 +129,33 @@ def _custom_gradients() -> int:
 def test_a_training_leaves_nothing_in_tensorflows_gradient_registry(tiny_data):
     # Keras' optimizer used to register a custom gradient per traced step in this
     # process-wide registry, keeping every old model's step in memory (~13 MB a training).
-    train(cnn.build_model(SMALL, seed=0), tiny_data, epochs=1, batch_size=100, seed=0)
+    train(cnn.build_model(SMALL, seed=0), tiny_data, recipe(epochs=1, batch_size=100), seed=0)
     before = _custom_gradients()
     for seed in (1, 2):
-        train(cnn.build_model(SMALL, seed=seed), tiny_data, epochs=1, batch_size=100, seed=seed)
+        train(
+            cnn.build_model(SMALL, seed=seed),
+            tiny_data,
+            recipe(epochs=1, batch_size=100),
+            seed=seed,
+        )
     assert _custom_gradients() == before
 
 
 def test_resume_appends_to_the_history(tiny_data):
     model = cnn.build_model(SMALL, seed=0)
-    first = train(model, tiny_data, epochs=1, batch_size=100, seed=0)
+    run = train(model, tiny_data, recipe(epochs=1, batch_size=100), seed=0)
+    # `continue_training` appends to `run.history` in place: keep the first epoch's values.
+    first = {key: list(values) for key, values in run.history.items()}
     first_copy = {key: list(values) for key, values in first.items()}
     epochs_seen = []
-    resumed = train(
-        model,
-        tiny_data,
+    resumed = continue_training(
+        run,
         epochs=3,
-        batch_size=100,
-        initial_epoch=len(first["loss"]),
-        history=first,
-        seed=0,
         progress=lambda p: epochs_seen.append(p.epoch) if p.epoch_end else None,
-    )
+    ).history
     assert epochs_seen == [2, 3]
-    assert first == first_copy  # the earlier history is not changed in place
+    # The earlier epoch's values are not changed.
+    assert {key: values[: len(first["loss"])] for key, values in resumed.items()} == first_copy
     for key in first:
         assert len(resumed[key]) == 3
         assert resumed[key][0] == first[key][0]
@@ -156,10 +168,12 @@ def test_same_seed_gives_the_same_history(tiny_data):
     histories = []
     for _ in range(2):
         model = cnn.build_model(SMALL, seed=5)
-        histories.append(train(model, tiny_data, epochs=2, batch_size=100, seed=5))
+        histories.append(train(model, tiny_data, recipe(epochs=2, batch_size=100), seed=5).history)
     for key in HISTORY_KEYS:
         np.testing.assert_allclose(histories[0][key], histories[1][key], rtol=1e-3, atol=1e-4)
-    other = train(cnn.build_model(SMALL, seed=6), tiny_data, epochs=2, batch_size=100, seed=6)
+    other = train(
+        cnn.build_model(SMALL, seed=6), tiny_data, recipe(epochs=2, batch_size=100), seed=6
+    ).history
     assert not np.allclose(other["loss"], histories[0]["loss"], rtol=1e-3, atol=1e-4)
 
 
@@ -168,19 +182,16 @@ def test_cosine_schedule_warms_up_and_decays(tiny_data):
     history = train(
         model,
         tiny_data,
-        epochs=2,
-        batch_size=100,
+        recipe(epochs=2, batch_size=100, schedule="cosine", warmup_fraction=0.2),
         seed=0,
-        schedule="cosine",
-        warmup_fraction=0.2,
-    )
+    ).history
     assert len(history["loss"]) == 2
     optimizer = model.optimizer
     assert isinstance(optimizer._learning_rate, keras.optimizers.schedules.CosineDecay)
     schedule = optimizer._learning_rate
     steps = 2 * BATCHES_PER_EPOCH
     rate = [float(schedule(step)) for step in range(steps + 1)]
-    peak = SMALL.learning_rate
+    peak = OPTIMIZER.learning_rate
     assert rate[0] == pytest.approx(peak / 100)  # warm-up starts low
     assert max(rate) == pytest.approx(peak)  # reaches the configured rate
     assert rate[steps] == pytest.approx(0.0, abs=1e-9)  # and decays to nothing
@@ -189,7 +200,9 @@ def test_cosine_schedule_warms_up_and_decays(tiny_data):
 
 def test_validation_split_zero_has_no_validation(tiny_data):
     model = cnn.build_model(SMALL, seed=0)
-    history = train(model, tiny_data, epochs=1, batch_size=200, validation_split=0.0)
+    history = train(
+        model, tiny_data, recipe(epochs=1, batch_size=200, validation_split=0.0)
+    ).history
     assert math.isnan(history["val_loss"][0]) and math.isnan(history["val_accuracy"][0])
     assert int(model.optimizer.iterations) == 3  # 600 images in batches of 200
 
@@ -200,20 +213,32 @@ def test_validation_split_zero_has_no_validation(tiny_data):
         ({"epochs": 0}, "epochs"),
         ({"epochs": 1.5}, "epochs"),
         ({"epochs": True}, "epochs"),
-        ({"epochs": 2, "initial_epoch": 2}, "initial_epoch"),
-        ({"initial_epoch": -1}, "initial_epoch"),
+        ({"epochs": 2, "initial_epoch": 2}, "epochs"),
         ({"batch_size": 0}, "batch_size"),
         ({"batch_size": 10.0}, "batch_size"),
         ({"validation_split": 0.6}, "validation_split"),
         ({"validation_split": -0.1}, "validation_split"),
-        ({"schedule": "linear"}, "schedule"),
+        ({"schedule": "linear"}, "ScheduleConfig.name"),
     ],
 )
 def test_bad_arguments_raise(tiny_data, kwargs, match):
     model = cnn.build_model(SMALL, seed=0)
     before = model.get_weights()
+    settings = dict(kwargs)
+    initial_epoch = settings.pop("initial_epoch", None)
     with pytest.raises(ValueError, match=match):
-        train(model, tiny_data, **kwargs)
+        if initial_epoch is None:
+            train(model, tiny_data, recipe(**settings))
+        else:
+            # Resuming from `initial_epoch`: a run with that many epochs done, continued.
+            run = TrainingRun(
+                model,
+                recipe(**settings),
+                tiny_data,
+                history={key: [0.5] * initial_epoch for key in empty_history()},
+                status=RunStatus.STOPPED,
+            )
+            continue_training(run, epochs=run.recipe.epochs)
     for a, b in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -223,7 +248,7 @@ def test_too_few_images_raise(tiny_data):
         tiny_data.x_train[:0], tiny_data.y_train[:0], tiny_data.x_test, tiny_data.y_test, "none"
     )
     with pytest.raises(ValueError, match="too few"):
-        train(cnn.build_model(SMALL), empty, epochs=1)
+        train(cnn.build_model(SMALL), empty, recipe(epochs=1))
 
 
 def test_batches_are_the_seed_preprocessing_one_batch_at_a_time(tiny_data):
@@ -254,7 +279,9 @@ def test_shuffled_batches_hold_every_digit_once(tiny_data):
 def test_batches_run_without_tf_data_autotuning(tiny_data, shuffle, augment):
     # Its background thread made whole epochs ~45 % slower at random on 2 cores.
     images, labels = tiny_data.x_train[:64], tiny_data.y_train[:64]
-    batches = _batches(images, labels, 32, shuffle=shuffle, seed=0, augment=augment)
+    batches = _batches(
+        images, labels, 32, shuffle=shuffle, seed=0, augment=AugmentConfig(enabled=augment)
+    )
     assert batches.options().autotune.enabled is False
     assert sum(len(x) for x, _ in batches) == 64
 
@@ -262,7 +289,9 @@ def test_batches_run_without_tf_data_autotuning(tiny_data, shuffle, augment):
 def test_augmented_batches_move_the_ink_but_keep_the_labels(tiny_data):
     images, labels = tiny_data.x_train[:128], tiny_data.y_train[:128]
     plain = [np.asarray(x) for x, _ in _batches(images, labels, 64, shuffle=False, seed=None)]
-    augmented = list(_batches(images, labels, 64, shuffle=False, seed=1, augment=True))
+    augmented = list(
+        _batches(images, labels, 64, shuffle=False, seed=1, augment=AugmentConfig(enabled=True))
+    )
     x = np.concatenate([np.asarray(x) for x, _ in augmented])
     y = np.concatenate([np.asarray(y) for _, y in augmented])
     np.testing.assert_array_equal(y, cnn.one_hot(labels))
@@ -278,7 +307,9 @@ def test_augmented_batches_move_the_ink_but_keep_the_labels(tiny_data):
 
 def test_training_with_augmentation_learns(tiny_data):
     model = cnn.build_model(SMALL, seed=0)
-    history = train(model, tiny_data, epochs=3, batch_size=100, seed=0, augment=True)
+    history = train(
+        model, tiny_data, recipe(epochs=3, batch_size=100, augment=True), seed=0
+    ).history
     assert len(history["loss"]) == 3
     assert history["loss"][-1] < history["loss"][0]
     assert int(model.optimizer.iterations) == 3 * BATCHES_PER_EPOCH
@@ -293,7 +324,9 @@ def test_float_images_train_like_uint8(tiny_data):
         "floats",
     )
     histories = [
-        train(cnn.build_model(SMALL, seed=0), data, epochs=1, batch_size=100, seed=0)
+        train(
+            cnn.build_model(SMALL, seed=0), data, recipe(epochs=1, batch_size=100), seed=0
+        ).history
         for data in (tiny_data, as_float)
     ]
     assert histories[0]["loss"] == pytest.approx(histories[1]["loss"], rel=1e-4)
@@ -311,11 +344,11 @@ def test_bad_labels_raise(tiny_data, labels, match):
         tiny_data.x_train, labels(tiny_data.y_train), tiny_data.x_test, tiny_data.y_test, "bad"
     )
     with pytest.raises(ValueError, match=match):
-        train(cnn.build_model(SMALL), bad, epochs=1)
+        train(cnn.build_model(SMALL), bad, recipe(epochs=1))
 
 
 def test_images_of_the_wrong_size_raise(tiny_data):
     images = np.zeros((600, 30, 30), np.uint8)
     wrong = cnn.Dataset(images, tiny_data.y_train, tiny_data.x_test, tiny_data.y_test, "x")
     with pytest.raises(ValueError, match=r"Expected images of shape \(N, 28, 28\)"):
-        train(cnn.build_model(SMALL), wrong, epochs=1)
+        train(cnn.build_model(SMALL), wrong, recipe(epochs=1))

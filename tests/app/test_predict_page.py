@@ -14,19 +14,28 @@ import cnn
 from ui.i18n import translate
 
 PAGE = "pages/predict.py"
+CONFIG = cnn.ModelConfig(filters=(4,), dense_units=16)
 
 
 @pytest.fixture(scope="module")
 def small_model():
     """A small CNN trained for one epoch on the offline sample (about 2 s)."""
-    model = cnn.build_model(cnn.ModelConfig(filters=(4,), dense_units=16), seed=0)
-    cnn.train(model, cnn.load_mnist(download=False), epochs=1, seed=0)
+    model = cnn.build_model(CONFIG, seed=0)
+    cnn.train(
+        model, cnn.load_mnist(download=False), cnn.TrainingRecipe(model=CONFIG, epochs=1), seed=0
+    )
     return model
 
 
 def session_state(model) -> dict:
     return {
-        "trained": {"model": model, "history": cnn.empty_history(), "status": "done", "epochs": 1},
+        "trained": cnn.TrainingRun(
+            model=model,
+            recipe=cnn.TrainingRecipe(model=CONFIG, epochs=1),
+            data=cnn.load_mnist(download=False),
+            history=cnn.empty_history(),
+            status=cnn.RunStatus.DONE,
+        ),
         "model_source": "session",
     }
 

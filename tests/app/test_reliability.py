@@ -7,7 +7,7 @@ import pytest
 from conftest import assert_no_exception, open_page
 
 import cnn
-from ui.state import MODEL_CONFIG, TRAINED
+from ui.keys import MODEL_CONFIG, TRAINED
 
 DATA_PAGES = ["pages/dataset.py", "pages/architecture.py", "pages/training.py"]
 
@@ -70,15 +70,15 @@ def test_two_sessions_training_different_networks_keep_their_own_model_and_histo
     first = _train_one_epoch(small)
     second = _train_one_epoch(other)
     first_run, second_run = first.session_state[TRAINED], second.session_state[TRAINED]
-    assert first_run["model"] is not second_run["model"]
-    assert first_run["model"].count_params() == cnn.count_params(small)
-    assert second_run["model"].count_params() == cnn.count_params(other)
+    assert first_run.model is not second_run.model
+    assert first_run.model.count_params() == cnn.count_params(small)
+    assert second_run.model.count_params() == cnn.count_params(other)
     # The networks as set; the precision is the Training page's (bfloat16 where the CPU has it).
     native = cnn.cpu_has_native_bf16()
-    assert first_run["config"] == small.with_changes(mixed_precision=native)
-    assert second_run["config"] == other.with_changes(mixed_precision=native)
-    assert first_run["history"] is not second_run["history"]
+    assert first_run.recipe.model == small and first_run.recipe.mixed_precision == native
+    assert second_run.recipe.model == other and second_run.recipe.mixed_precision == native
+    assert first_run.history is not second_run.history
     # The first session, run again, still shows its own model, untouched by the second.
     first.run()
     assert_no_exception(first)
-    assert first.session_state[TRAINED]["model"].count_params() == cnn.count_params(small)
+    assert first.session_state[TRAINED].model.count_params() == cnn.count_params(small)

@@ -26,20 +26,20 @@ def sample():
     return cnn.load_mnist(download=False)
 
 
-def stopped_run(epochs_done: int, epochs: int, status: str = "stopped") -> dict:
+def stopped_run(epochs_done: int, epochs: int, status: str = "stopped") -> cnn.TrainingRun:
     history = {
         "loss": [0.9] * epochs_done,
         "accuracy": [0.7] * epochs_done,
         "val_loss": [0.8] * epochs_done,
         "val_accuracy": [0.75] * epochs_done,
     }
-    return {
-        "model": cnn.build_model(TINY, seed=1),
-        "config": TINY,
-        "history": history,
-        "status": status,
-        "epochs": epochs,
-    }
+    return cnn.TrainingRun(
+        model=cnn.build_model(TINY, seed=1),
+        recipe=cnn.TrainingRecipe(model=TINY, epochs=epochs),
+        data=cnn.load_mnist(download=False),
+        history=history,
+        status=cnn.RunStatus(status),
+    )
 
 
 def plotly_traces(at) -> list[str]:
@@ -83,7 +83,7 @@ def test_seed_defaults_and_quick_preset():
     assert at.toggle(key="train_mixed_precision").value is cnn.cpu_has_native_bf16()
     assert at.toggle(key="train_augment").value is False
     # The settings outlive the widgets (kept in a plain session-state key).
-    assert at.session_state["train_settings"]["epochs"] == 3
+    assert at.session_state["train_setting_epochs"] == 3
 
     at.segmented_control(key="train_preset").set_value("best").run()
     assert_no_exception(at)
@@ -91,7 +91,7 @@ def test_seed_defaults_and_quick_preset():
     assert at.slider(key="train_epochs").value == best.epochs
     assert at.slider(key="train_validation_split").value == pytest.approx(best.validation_split)
     assert at.toggle(key="train_augment").value is True
-    assert at.session_state["train_settings"]["augment"] is True
+    assert at.session_state["train_setting_augment"] is True
     assert at.toggle(key="train_mixed_precision").value is cnn.cpu_has_native_bf16()
 
 
@@ -100,11 +100,11 @@ def test_bfloat16_is_the_default_only_where_the_cpu_has_it(monkeypatch, native):
     monkeypatch.setattr(cnn, "cpu_has_native_bf16", lambda: native)
     at = open_page(PAGE)
     assert at.toggle(key="train_mixed_precision").value is native
-    for preset in ("quick", "best", "seed"):
+    for preset in ("quick", "best", "course"):
         at.segmented_control(key="train_preset").set_value(preset).run()
         assert_no_exception(at)
         assert at.toggle(key="train_mixed_precision").value is native
-        assert at.session_state["train_settings"]["mixed_precision"] is native
+        assert at.session_state["train_setting_mixed_precision"] is native
 
 
 def test_one_epoch_training_draws_charts_and_tests_the_model():
@@ -114,11 +114,11 @@ def test_one_epoch_training_draws_charts_and_tests_the_model():
     assert_no_exception(at)
 
     trained = at.session_state["trained"]
-    assert trained["status"] == "done"
-    assert len(trained["history"]["loss"]) == 1
-    assert len(trained["history"]["val_accuracy"]) == 1
-    assert trained["config"].filters == TINY.filters
-    assert trained["evaluation"] is not None
+    assert trained.status is cnn.RunStatus.DONE
+    assert len(trained.history["loss"]) == 1
+    assert len(trained.history["val_accuracy"]) == 1
+    assert trained.recipe.model.filters == TINY.filters
+    assert trained.evaluation is not None
     assert at.session_state["model_source"] == "session"
 
     assert at.get("plotly_chart"), "the training history chart is drawn"
@@ -126,7 +126,7 @@ def test_one_epoch_training_draws_charts_and_tests_the_model():
     labels = [metric.label for metric in at.metric]
     assert "Test accuracy" in labels
     accuracy = at.metric[labels.index("Test accuracy")].value
-    assert accuracy == f"{trained['evaluation'].accuracy:.2%}"
+    assert accuracy == f"{trained.evaluation.accuracy:.2%}"
     assert at.get("download_button")
     assert at.button(key="train_compare_mlp")
     assert not at.warning
@@ -140,30 +140,30 @@ def test_continue_resumes_a_stopped_training():
     assert_no_exception(at)
 
     trained = at.session_state["trained"]
-    assert len(trained["history"]["loss"]) == 2
-    assert trained["history"]["loss"][0] == 0.9, "the earlier epoch is kept"
-    assert trained["status"] == "done"
+    assert len(trained.history["loss"]) == 2
+    assert trained.history["loss"][0] == 0.9, "the earlier epoch is kept"
+    assert trained.status is cnn.RunStatus.DONE
     assert at.metric
 
 
 def test_a_running_status_left_over_shows_as_stopped():
     at = open_page(PAGE, "zh", trained=stopped_run(1, 3, status="running"))
     assert_no_exception(at)
-    assert at.session_state["trained"]["status"] == "stopped"
+    assert at.session_state["trained"].status is cnn.RunStatus.STOPPED
     assert at.warning[0].value == translate("train.stopped", "zh", done=1, epochs=3)
     assert at.button(key="train_continue")
 
 
 def test_mlp_comparison(sample):
     run = stopped_run(1, 1, status="done")
-    run["evaluation"] = cnn.evaluate(run["model"], sample)
+    run.evaluation = cnn.evaluate(run.model, sample)
     at = open_page(PAGE, trained=run)
     at.button(key="train_compare_mlp").click().run()
     assert_no_exception(at)
 
     mlp = at.session_state["mlp"]
-    assert mlp["status"] == "done"
-    assert len(mlp["history"]["loss"]) == 1
+    assert mlp.status is cnn.RunStatus.DONE
+    assert len(mlp.history["loss"]) == 1
     traces = set(plotly_traces(at))
     assert {"CNN: training", "MLP: training", "CNN: validation", "MLP: validation"} <= traces
     table = at.dataframe[0].value
