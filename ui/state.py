@@ -17,6 +17,8 @@ import cnn
 from ui import keys
 from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 
+_MISSING = object()
+
 
 def language() -> str:
     """The chosen language code, "en" or "zh"."""
@@ -41,13 +43,16 @@ def kept(widget_key: str, state_key: str, default=None, on_change: Callable | No
     """Keyword arguments for a widget whose value outlives the page: `st.slider(label, ...,
     **kept("train_epochs", keys.train_setting("epochs"), 10))`.
 
-    The value lives in the plain key `state_key` (`default` at first). The widget shows it
-    on every run, so code may change it there (a preset, a training that picks the model in
-    use) and the widget follows from the next run; the user's changes are copied back before
-    `on_change` runs.
+    The value lives in the plain key `state_key` (`default` at first); the user's changes are
+    copied there before `on_change` runs. Code may change it there too (a preset, a training
+    that picks the model in use): the widget shows it from the next run.
     """
     st.session_state.setdefault(state_key, default)
-    st.session_state[widget_key] = st.session_state[state_key]
+    if st.session_state.get(widget_key, _MISSING) != st.session_state[state_key]:
+        # A new visit (Streamlit forgot the widget) or a change made by code. Only then: a
+        # value pushed to the browser on every run would overwrite what the user is still
+        # changing (keys pressed on a slider while the app reruns).
+        st.session_state[widget_key] = st.session_state[state_key]
 
     def keep() -> None:
         st.session_state[state_key] = st.session_state[widget_key]
