@@ -149,29 +149,40 @@ def test(run: cnn.TrainingRun) -> None:
         run.evaluation = cnn.evaluate(run.model, run.data)
 
 
+def new_run(data: cnn.Dataset) -> cnn.TrainingRun:
+    """A run of the Architecture page's network with the form's recipe, in session state."""
+    recipe = recipe_from_form(
+        {name: setting(name) for name in TRAINING_FIELDS},
+        st.session_state.get(keys.MODEL_CONFIG) or cnn.ModelConfig(),
+        native_bf16=cnn.cpu_has_native_bf16(),
+    )
+    # Build first: a rerun while building must not leave a half-built model.
+    run = cnn.TrainingRun(cnn.build_for(recipe), recipe, data)
+    st.session_state.pop(keys.MLP, None)
+    st.session_state[keys.TRAINED] = run
+    cnn.release_memory()  # the replaced model and its MLP baseline
+    return run
+
+
+def train_baseline(run: cnn.TrainingRun) -> None:
+    """The MLP, trained on the same digits for as many epochs, then tested."""
+    recipe = cnn.baseline_recipe(run.recipe, run.epochs_done)
+    baseline = cnn.TrainingRun(cnn.build_mlp(), recipe, run.data, name="MLP")
+    train_live(baseline)
+    if baseline.status is RunStatus.DONE:  # half a baseline compares nothing
+        test(baseline)
+        st.session_state[keys.MLP] = baseline
+
+
 def start(action: str, run: cnn.TrainingRun | None, data: cnn.Dataset) -> None:
     """Carry out a Train, Continue or Compare click: train live, then test."""
+    if action == "mlp" and run is not None and run.status is RunStatus.DONE:
+        train_baseline(run)
+        return
     if action == "train":
-        recipe = recipe_from_form(
-            {name: setting(name) for name in TRAINING_FIELDS},
-            st.session_state.get(keys.MODEL_CONFIG) or cnn.ModelConfig(),
-            native_bf16=cnn.cpu_has_native_bf16(),
-        )
-        # Build first: a rerun while building must not leave a half-built model.
-        run = cnn.TrainingRun(cnn.build_for(recipe), recipe, data)
-        st.session_state.pop(keys.MLP, None)
-        st.session_state[keys.TRAINED] = run
-        cnn.release_memory()  # the replaced model and its MLP baseline
-    elif action == "mlp" and run is not None and run.status is RunStatus.DONE:
-        recipe = cnn.baseline_recipe(run.recipe, run.epochs_done)
-        baseline = cnn.TrainingRun(cnn.build_mlp(), recipe, run.data, name="MLP")
-        train_live(baseline)
-        if baseline.status is RunStatus.DONE:  # half a baseline compares nothing
-            test(baseline)
-            st.session_state[keys.MLP] = baseline
-        return
+        run = new_run(data)
     elif action != "continue" or run is None or run.status is not RunStatus.STOPPED:
-        return
+        return  # a click left over from a run that has changed since
     train_live(run)
     if run.status is RunStatus.DONE:
         test(run)
