@@ -158,7 +158,7 @@ def show_network_form() -> None:
     st.button(t("arch.reset"), key="arch_reset", icon=":material/restart_alt:", on_click=reset_form)
 
 
-def show_parameter_counts(config: ModelConfig) -> None:
+def show_parameter_counts(config: ModelConfig, specs: list) -> None:
     """Which network is applied, and its parameters: in all, convolutions, dense layers."""
     if keys.ARCH_ERROR in st.session_state:
         st.error(t("arch.invalid", error=st.session_state[keys.ARCH_ERROR]))
@@ -166,8 +166,7 @@ def show_parameter_counts(config: ModelConfig) -> None:
         st.caption(t("arch.applied_course"))
     else:
         st.caption(t("arch.applied_custom", course=f"{COURSE_PARAMS:,}"))
-    specs = cnn.layer_specs(config)
-    total = cnn.count_params(config)
+    total = sum(spec.params for spec in specs)
     conv_params = sum(spec.params for spec in specs if spec.kind == "Conv2D")
     flat = next(spec.output_shape[0] for spec in specs if spec.kind == "Flatten")
     with st.container(horizontal=True):
@@ -177,11 +176,10 @@ def show_parameter_counts(config: ModelConfig) -> None:
         st.metric(t("arch.flat"), f"{flat:,}", border=True)
 
 
-def show_layer_table(config: ModelConfig) -> None:
+def show_layer_table(specs: list) -> None:
     """Layer by layer: type, output shape, parameters and how they are counted."""
     st.subheader(t("arch.table_header"))
     st.caption(t("arch.table_caption"))
-    specs = cnn.layer_specs(config)
     # A static table (st.table), not st.dataframe: ten rows need no grid, the formulas show
     # whole, and the page's first paint skips loading the data grid in the browser.
     table = pd.DataFrame(
@@ -210,8 +208,9 @@ def show_shapes(config: ModelConfig) -> None:
 def show_network() -> None:
     show_network_form()
     config = current_config()
-    show_parameter_counts(config)
-    show_layer_table(config)
+    specs = cnn.layer_specs(config)  # one list of layers for the counts and the table
+    show_parameter_counts(config, specs)
+    show_layer_table(specs)
     show_shapes(config)
 
 
