@@ -1,7 +1,9 @@
 """CNN Lab: the course's MNIST convolutional network as a tested library.
 
-`import cnn` is light: TensorFlow is imported only when a function that needs it is first
-used, so `cnn.layer_table()` and `cnn.load_mnist()` run without it.
+`import cnn` is light: TensorFlow is imported only when a function that needs it (building or
+training a Keras model) is first used. Everything a model does once trained runs in NumPy
+(`cnn.engine`): `cnn.load_default_model()`, `cnn.predict_digit`, `cnn.saliency_map`,
+`cnn.feature_maps` and `cnn.load_model_file` never import TensorFlow.
 
 Example:
     >>> import cnn
@@ -37,9 +39,28 @@ from cnn.drawing import (  # noqa: E402
     ink_strength,
     redraw_as_canvas,
 )
+from cnn.engine import NumpyModel, from_keras_model  # noqa: E402
+from cnn.evaluation import (  # noqa: E402
+    Evaluation,
+    evaluate,
+    misclassified_examples,
+    predict_probabilities,
+)
+from cnn.inspection import (  # noqa: E402
+    as_engine,
+    conv_filters,
+    feature_maps,
+    predict_digit,
+    saliency_map,
+)
 from cnn.layer_table import count_params, layer_specs, layer_table  # noqa: E402
 from cnn.memory import limit_malloc_arenas, process_rss_mb, release_memory  # noqa: E402
-from cnn.model_io import ModelFileError, inspect_model_archive, load_model_file  # noqa: E402
+from cnn.model_io import (  # noqa: E402
+    ModelFileError,
+    inspect_model_archive,
+    load_default_model,
+    load_model_file,
+)
 from cnn.recipe import (  # noqa: E402
     PRESETS,
     AugmentConfig,
@@ -66,15 +87,6 @@ _LAZY = {
     "train": "cnn.training",
     "continue_training": "cnn.training",
     "TrainingProgress": "cnn.training",
-    "evaluate": "cnn.evaluation",
-    "Evaluation": "cnn.evaluation",
-    "predict_probabilities": "cnn.evaluation",
-    "misclassified_examples": "cnn.evaluation",
-    "predict_digit": "cnn.inspection",
-    "feature_maps": "cnn.inspection",
-    "conv_filters": "cnn.inspection",
-    "saliency_map": "cnn.inspection",
-    "load_default_model": "cnn.model_io",
     "save_model_bytes": "cnn.model_io",
 }
 
@@ -100,19 +112,26 @@ __all__ = [
     "DataError",
     "Dataset",
     "DownloadError",
+    "Evaluation",
     "ModelConfig",
     "ModelFileError",
+    "NumpyModel",
     "OptimizerConfig",
     "RunStatus",
     "ScheduleConfig",
     "TrainingRecipe",
     "TrainingRun",
+    "as_engine",
     "baseline_recipe",
     "canvas_to_mnist",
     "compare_runs",
+    "conv_filters",
     "count_params",
     "download_mnist",
     "empty_history",
+    "evaluate",
+    "feature_maps",
+    "from_keras_model",
     "ink_strength",
     "inspect_model_archive",
     "layer_specs",
@@ -120,12 +139,17 @@ __all__ = [
     "limit_malloc_arenas",
     "load_mnist",
     "load_mnist_file",
+    "load_default_model",
     "load_model_file",
+    "misclassified_examples",
     "load_sample",
     "one_hot",
+    "predict_digit",
+    "predict_probabilities",
     "process_rss_mb",
     "redraw_as_canvas",
     "release_memory",
+    "saliency_map",
     "to_4d_float",
     "with_running_point",
     *_LAZY,

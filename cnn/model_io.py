@@ -1,9 +1,11 @@
-"""Loading models: the shipped one, and a user's upload, safely.
+"""Loading models: the shipped one, and a user's upload, safely and without Keras.
 
-A `.keras` file is a zip holding `config.json` (the architecture) and the weights. Keras can
-run code while deserializing a config (a Lambda layer holds Python bytecode; a custom class
-imports a module), so an uploaded config is read as plain JSON first and refused unless every
-object in it is a built-in Keras one. Only then is it handed to Keras, with `safe_mode=True`.
+A `.keras` file is a zip holding `config.json` (the architecture) and `model.weights.h5`.
+Keras can run code while deserializing a config (a Lambda layer holds Python bytecode; a
+custom class imports a module), so the config is read as plain JSON and refused unless every
+object in it is a built-in Keras one. It is then never deserialized by Keras at all: the
+NumPy engine (`cnn.engine`) builds its own layers from the JSON, and the weights are read as
+arrays with h5py. Neither can run code from the file.
 """
 
 from __future__ import annotations
@@ -16,12 +18,22 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+import numpy as np
+
 from cnn.config import INPUT_SHAPE, NUM_CLASSES
+from cnn.engine import (
+    SUPPORTED_LAYERS,
+    NumpyModel,
+    UnsupportedModelError,
+    WeightShapeError,
+    from_keras_config,
+)
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL_PATH = MODELS_DIR / "mnist_cnn.keras"
 MAX_MODEL_BYTES = 50 * 1024 * 1024  # the app's upload limit too (.streamlit/config.toml)
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # against zip bombs
+WEIGHTS_FILE = "model.weights.h5"
 
 # Modules of objects a plain Keras model config holds.
 _SAFE_MODULES = {
@@ -135,25 +147,27 @@ def _check_config_objects(node, where: str = "config") -> None:
                 "custom_class",
                 layer=class_name,
             )
-        if registered not in (None, class_name) or (
-            module == "keras.layers" and not _is_builtin_layer(class_name)
-        ):
+        if registered not in (None, class_name):
             raise ModelFileError(
-                f"The model uses a custom class {registered or class_name!r} ({where}), which "
+                f"The model uses a custom class {registered!r} ({where}), which "
                 "is refused. Use only standard Keras layers.",
                 "custom_class",
-                layer=str(registered or class_name),
+                layer=str(registered),
             )
+        if module == "keras.layers" and class_name not in SUPPORTED_LAYERS:
+            raise _unsupported(UnsupportedModelError(class_name))
     for key, value in node.items():
         _check_config_objects(value, f"{where}.{key}")
 
 
-@functools.cache
-def _is_builtin_layer(class_name: str) -> bool:
-    import keras
-
-    layer = getattr(keras.layers, class_name, None)
-    return isinstance(layer, type) and issubclass(layer, keras.layers.Layer)
+def _unsupported(error: UnsupportedModelError) -> ModelFileError:
+    option = f" {error.option}={error.value!r}" if error.option else ""
+    return ModelFileError(
+        str(error),
+        "unsupported",
+        layer=f"{error.layer}{option}",
+        supported=", ".join(SUPPORTED_LAYERS[1:]),
+    )
 
 
 def inspect_model_archive(data: bytes) -> dict:
@@ -176,10 +190,10 @@ def inspect_model_archive(data: bytes) -> dict:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-            if "config.json" not in names or not any(n.startswith("model.weights") for n in names):
+            if "config.json" not in names:
                 raise ModelFileError(
-                    "This zip is not a Keras model archive (it has no config.json and "
-                    "model.weights.h5). Save your model with model.save('model.keras').",
+                    "This zip is not a Keras model archive (it has no config.json). "
+                    "Save your model with model.save('model.keras').",
                     "not_archive",
                 )
             unpacked = sum(info.file_size for info in archive.infolist())
@@ -208,8 +222,8 @@ def inspect_model_archive(data: bytes) -> dict:
 
 def check_mnist_shapes(model) -> None:
     """Refuse a model that does not take (28, 28, 1) images or does not output 10 classes."""
-    input_shape = tuple(model.input_shape)[1:] if hasattr(model, "input_shape") else None
-    output_shape = tuple(model.output_shape)[1:] if hasattr(model, "output_shape") else None
+    input_shape = tuple(model.input_shape)[1:]
+    output_shape = tuple(model.output_shape)[1:]
     if input_shape != INPUT_SHAPE:
         raise ModelFileError(
             f"The model takes input of shape {input_shape}; an MNIST model must take "
@@ -226,57 +240,107 @@ def check_mnist_shapes(model) -> None:
         )
 
 
-def load_model_file(path_or_bytes):
-    """Load a user's `.keras` model safely.
+def read_weights(data: bytes) -> dict[str, list[np.ndarray]]:
+    """Every layer's weight arrays in a `.keras` archive, keyed as Keras names them there
+    ("conv2d", "conv2d_1", "dense", ...), read with h5py: plain arrays, no code.
+
+    Raises:
+        ModelFileError: no weights file, or one that h5py cannot read (truncated, damaged).
+    """
+    import h5py  # comes with Keras; light (no TensorFlow)
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if WEIGHTS_FILE not in archive.namelist():
+            raise ModelFileError(
+                f"The model archive has no {WEIGHTS_FILE}, so it holds no trained weights. "
+                "Save the model again with model.save('model.keras').",
+                "weights_missing",
+            )
+        weights_bytes = archive.read(WEIGHTS_FILE)
+    weights: dict[str, list[np.ndarray]] = {}
+    try:
+        with h5py.File(io.BytesIO(weights_bytes), "r") as file:
+            layers = file.get("layers")
+            for name, group in layers.items() if layers is not None else ():
+                variables = group.get("vars")
+                count = len(variables) if variables is not None else 0
+                weights[name] = [np.asarray(variables[str(i)][()]) for i in range(count)]
+    except (OSError, KeyError, ValueError, TypeError, AttributeError) as error:
+        raise ModelFileError(
+            f"The model's weights ({WEIGHTS_FILE}) are damaged or truncated ({error}). "
+            "Save the model again.",
+            "weights_damaged",
+        ) from error
+    return weights
+
+
+def model_from_archive(data: bytes, name: str = "the model") -> NumpyModel:
+    """Check a `.keras` archive and build the NumPy engine's model from it.
+
+    Raises:
+        ModelFileError: anything `inspect_model_archive` refuses; a layer or option the
+            engine does not run; weights missing, damaged or of the wrong shape; not an
+            MNIST model.
+    """
+    config = inspect_model_archive(data)
+    weights = read_weights(data)
+    try:
+        model = from_keras_config(config, weights)
+    except UnsupportedModelError as error:
+        raise _unsupported(error) from error
+    except WeightShapeError as error:
+        found = "nothing" if error.found is None else str(error.found)
+        raise ModelFileError(
+            f"{error} The weights do not fit the architecture in {name}: save the model "
+            "again with model.save('model.keras').",
+            "weights_shape",
+            layer=error.layer,
+            expected=str(error.expected),
+            found=found,
+        ) from error
+    except (ValueError, KeyError, TypeError) as error:
+        raise ModelFileError(
+            f"The model archive's config.json cannot be read as a model ({error}).", "damaged"
+        ) from error
+    check_mnist_shapes(model)
+    return model
+
+
+def load_model_file(path_or_bytes) -> NumpyModel:
+    """Load a user's `.keras` model safely, without Keras.
 
     Only the `.keras` zip format; `.h5` and anything else is refused. The config is checked
-    as plain JSON before Keras sees it (no Lambda, no custom or unknown classes), then loaded
-    with `safe_mode=True`; the model must take (28, 28, 1) input and output 10 classes.
+    as plain JSON (no Lambda, no custom or unknown classes) and read by the NumPy engine,
+    which refuses layers it cannot run; the weights are read as arrays. The model must take
+    (28, 28, 1) input and output 10 classes.
 
     Args:
         path_or_bytes: a path, the file's bytes, or a file object with `.name` and `.read()`.
 
     Returns:
-        The Keras model (not compiled; prediction needs no compiling).
+        A `NumpyModel` (`predict`, `layer_outputs`, `input_gradient`, `conv_kernels`).
 
     Raises:
         ModelFileError: a `ValueError` whose message says what is wrong and what to do.
     """
     data, name = _read_bytes(path_or_bytes)
-    inspect_model_archive(data)
-    import keras
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "model.keras")
-        with open(path, "wb") as file:
-            file.write(data)
-        try:
-            model = keras.saving.load_model(path, compile=False, safe_mode=True)
-        except Exception as error:  # Keras raises many kinds; all mean "unusable"
-            raise ModelFileError(
-                f"Keras could not load {name}: {error}", "keras_failed", error=str(error)
-            ) from error
-    check_mnist_shapes(model)
-    return model
+    return model_from_archive(data, name)
 
 
 @functools.cache
-def load_default_model():
-    """The shipped model (`models/mnist_cnn.keras`), loaded once per process. Never mutate it."""
+def load_default_model() -> NumpyModel:
+    """The shipped model (`models/mnist_cnn.keras`) as a `NumpyModel`, loaded once per
+    process (read-only arrays: safe to share)."""
     if not DEFAULT_MODEL_PATH.is_file():
         raise FileNotFoundError(
             f"The shipped model {DEFAULT_MODEL_PATH} is missing. Train one with "
             f"`python -m cnn train --out {DEFAULT_MODEL_PATH}`."
         )
-    import keras
-
-    model = keras.saving.load_model(DEFAULT_MODEL_PATH, compile=False, safe_mode=True)
-    model.trainable = False
-    return model
+    return model_from_archive(DEFAULT_MODEL_PATH.read_bytes(), str(DEFAULT_MODEL_PATH))
 
 
 def save_model_bytes(model) -> bytes:
-    """The model as `.keras` bytes, for a download button."""
+    """A Keras model as `.keras` bytes, for a download button."""
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "model.keras")
         model.save(path)

@@ -5,8 +5,9 @@ Four tabs whose content runs only while open: the network (form, layer table, sh
 convolution, pooling and activation, and inside the trained network (the last three are
 `ui.explainers`). The
 page opens on the first, which draws no Plotly chart (the diagram is an SVG image), so the
-browser need not load Plotly before the page is complete. Only the last tab, and the
-Convolution tab's "Look inside the trained model" toggle, import TensorFlow and load the model.
+browser need not load Plotly before the page is complete. The last tab, and the Convolution
+tab's "Look inside the trained model" toggle, use the model in use through the NumPy engine
+(`cnn.engine`): this page never imports TensorFlow.
 """
 
 import pandas as pd

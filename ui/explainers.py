@@ -25,8 +25,7 @@ BIG_FIGURE, SMALL_FIGURE = 340, 300  # heights in px
 
 def learned_kernels(model=None):
     """The first-layer kernels (k, k, 1, n) of `model` (by default the selected one) and its
-    layer name, or None. Imports TensorFlow (through `cnn.conv_filters`): only for the toggle
-    and the last tab."""
+    layer name, or None."""
     if model is None:
         model = selected_model().model
     if model is None:
@@ -37,8 +36,7 @@ def learned_kernels(model=None):
 
 def explainer_filters() -> tuple[list[str], tuple | None]:
     """The filters offered: the hand-written ones, plus the selected model's learned
-    first-layer filters while "Look inside the trained model" is on (which imports
-    TensorFlow). Returns (names, (layer name, kernels) or None); keeps the chosen one valid."""
+    first-layer filters while "Look inside the trained model" is on. Returns (names, (layer name, kernels) or None); keeps the chosen one valid."""
     learned = learned_kernels() if st.session_state.get(keys.ARCH_USE_MODEL, False) else None
     names = list(EXAMPLE_KERNELS)
     if learned is not None:
@@ -259,7 +257,7 @@ def show_activations(feature_map: np.ndarray, limit: float) -> None:
 
 def show_inside_the_model(data: cnn.Dataset) -> None:
     """The selected model's learned filters and the feature maps of every layer for the
-    explainer's digit. Opening this tab is what imports TensorFlow and loads the model."""
+    explainer's digit, computed by the NumPy engine (no TensorFlow)."""
     digit_index = explained_digit(data)
     with st.spinner(t("arch.loading")):
         choice = selected_model()

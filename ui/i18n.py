@@ -156,9 +156,9 @@ TEXT: dict[str, tuple[str, str]] = {
         "model.save('model.keras') 保存模型。",
     ),
     "model_error.not_archive": (
-        "This zip is not a Keras model archive (it has no config.json and model.weights.h5). "
+        "This zip is not a Keras model archive (it has no config.json). "
         "Save your model with model.save('model.keras').",
-        "这个 zip 不是 Keras 模型包（缺少 config.json 和 model.weights.h5）。请用 "
+        "这个 zip 不是 Keras 模型包（缺少 config.json）。请用 "
         "model.save('model.keras') 保存模型。",
     ),
     "model_error.damaged": (
@@ -189,9 +189,27 @@ TEXT: dict[str, tuple[str, str]] = {
         "digit.",
         "模型的输出形状是 {shape}；MNIST 模型必须输出 10 个概率，每个数字一个。",
     ),
-    "model_error.keras_failed": (
-        "Keras could not load the model: {error}",
-        "Keras 无法加载该模型：{error}",
+    "model_error.unsupported": (
+        "The model uses {layer}, which CNN Lab cannot run. Supported layers: {supported}; "
+        "activations relu, sigmoid, tanh, softmax and linear; stride 1 for convolutions.",
+        "模型使用了 {layer}，CNN Lab 无法运行它。支持的层：{supported}；"
+        "激活函数 relu、sigmoid、tanh、softmax 和 linear；卷积的步长为 1。",
+    ),
+    "model_error.weights_missing": (
+        "The model archive has no model.weights.h5, so it holds no trained weights. Save the "
+        "model again with model.save('model.keras').",
+        "模型包中没有 model.weights.h5，也就没有训练好的参数。请用 "
+        "model.save('model.keras') 重新保存模型。",
+    ),
+    "model_error.weights_damaged": (
+        "The model's weights (model.weights.h5) are damaged or truncated. Save the model again.",
+        "模型的参数文件（model.weights.h5）已损坏或不完整。请重新保存模型。",
+    ),
+    "model_error.weights_shape": (
+        "Layer {layer} needs weights of shape {expected}; the file has {found}. The weights do "
+        "not fit the architecture: save the model again with model.save('model.keras').",
+        "层 {layer} 需要形状为 {expected} 的参数，文件中却是 {found}。参数与网络结构不符："
+        "请用 model.save('model.keras') 重新保存模型。",
     ),
     # --- errors shared by pages ------------------------------------------------------------
     "error.unexpected": (
@@ -431,10 +449,9 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "arch.use_model": ("Look inside the trained model", "查看训练好的模型内部"),
     "arch.use_model_help": (
-        "Loads TensorFlow and the model in use (a few seconds the first time): its learned "
-        "filters join the filter list. The “Inside the trained network” tab shows its "
-        "feature maps.",
-        "加载 TensorFlow 和当前使用的模型（首次需要几秒钟）：学到的卷积核会加入卷积核列表。"
+        "Uses the model in use: its learned filters join the filter list. The “Inside the "
+        "trained network” tab shows its feature maps.",
+        "使用当前的模型：它学到的卷积核会加入卷积核列表。"
         "“训练好的网络内部”标签页会显示它的特征图。",
     ),
     "arch.explain_padding_same": (
@@ -514,7 +531,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "作用于“卷积”标签页的特征图：数字 {label} 经过那里选择的 {size} × {size} 卷积核，"
         "共 {out} × {out} 个值。",
     ),
-    "arch.loading": ("Loading TensorFlow and the model…", "正在加载 TensorFlow 和模型…"),
+    "arch.loading": ("Loading the model…", "正在加载模型…"),
     "arch.no_model": (
         "No model is available yet: train one on the Training page, or choose another model.",
         "暂时没有可用的模型：请在“训练”页面训练一个，或选择其他模型。",

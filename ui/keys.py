@@ -13,6 +13,7 @@ DOWNLOAD_ERROR = "download_error"  # str: why the last download of full MNIST fa
 # --- what the pages make ----------------------------------------------------------------
 MODEL_CONFIG = "model_config"  # cnn.ModelConfig: the network applied on the Architecture page
 TRAINED = "trained"  # cnn.TrainingRun: the session's CNN
+TRAINED_ENGINE = "trained_engine"  # (run, weights version, cnn.NumpyModel): it, for predicting
 MLP = "mlp"  # cnn.TrainingRun: its MLP baseline, once trained and tested
 UPLOADED = "uploaded"  # dict: model, name, file_id of the model uploaded on Predict
 UPLOAD_REFUSED = "upload_refused"  # dict: file_id, name, error of the last refused upload

@@ -154,14 +154,15 @@ def data_description(data: cnn.Dataset) -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def shipped_model():
-    """The shipped model, loaded once per process and never mutated."""
+def shipped_model() -> cnn.NumpyModel:
+    """The shipped model in the NumPy engine, loaded once per process, read-only."""
     return cnn.load_default_model()
 
 
 class ModelChoice(NamedTuple):
-    """The model in use: `model` (None when it cannot be had), where it comes from
-    (`source`: "shipped", "session" or "uploaded") and, without a model, why (`error`)."""
+    """The model in use, in the NumPy engine: `model` (None when it cannot be had), where it
+    comes from (`source`: "shipped", "session" or "uploaded") and, without a model, why
+    (`error`)."""
 
     model: object
     source: str
@@ -171,6 +172,18 @@ class ModelChoice(NamedTuple):
 def session_run() -> cnn.TrainingRun | None:
     """The CNN trained in this session (any status), or None."""
     return st.session_state.get(keys.TRAINED)
+
+
+def session_engine(run: cnn.TrainingRun) -> cnn.NumpyModel:
+    """The session's trained Keras model in the NumPy engine, converted once per state of
+    its weights (a continued training changes them) and kept in the session."""
+    version = (run.epochs_done, run.status, run.seconds)
+    cached = st.session_state.get(keys.TRAINED_ENGINE)
+    if cached is not None and cached[0] is run and cached[1] == version:
+        return cached[2]
+    engine = cnn.as_engine(run.model)
+    st.session_state[keys.TRAINED_ENGINE] = (run, version, engine)
+    return engine
 
 
 def available_model_sources() -> list[str]:
@@ -187,7 +200,7 @@ def selected_model() -> ModelChoice:
     """The model chosen in the sidebar; the shipped one when the chosen one is gone."""
     source = st.session_state.get(keys.MODEL_SOURCE, "shipped")
     if source == "session" and session_run() is not None:
-        return ModelChoice(session_run().model, "session")
+        return ModelChoice(session_engine(session_run()), "session")
     if source == "uploaded" and "uploaded" in available_model_sources():
         return ModelChoice(st.session_state[keys.UPLOADED]["model"], "uploaded")
     try:

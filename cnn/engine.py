@@ -1,0 +1,595 @@
+"""Inference in plain NumPy: the app's models without TensorFlow.
+
+A trained MNIST network here has at most a few million weights; one prediction is a few
+MFLOP. NumPy does it in well under a millisecond, without TensorFlow's ~650 MB and ~5 s
+import. `NumpyModel` runs the layers this app builds and accepts (see `SUPPORTED_LAYERS`),
+forward (probabilities, every layer's activations) and backward (the saliency map: the
+gradient of a class' probability with respect to the input pixels, by hand).
+
+A model comes from a Keras config (the `.keras` archive's `config.json`, or
+`model.get_config()` of a model in memory) and its weights, through `from_keras_config`;
+`cnn.model_io` reads the archive and `from_keras_model` converts a model trained in this
+session. Nothing here imports TensorFlow or Keras.
+
+Example:
+    >>> model = cnn.load_default_model()  # doctest: +SKIP
+    >>> model.predict(images).argmax(axis=1)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cnn.config import INPUT_SHAPE, NUM_CLASSES, same_padding
+from cnn.data import to_4d_float
+
+SUPPORTED_LAYERS = (
+    "InputLayer",
+    "Conv2D",
+    "MaxPooling2D",
+    "AveragePooling2D",
+    "Dropout",
+    "Flatten",
+    "Dense",
+    "Activation",
+    "BatchNormalization",
+)
+SUPPORTED_ACTIVATIONS = ("relu", "sigmoid", "tanh", "softmax", "linear")
+# Digits per forward pass: a batch's im2col copy of the second convolution stays ~20 MB.
+PREDICT_BATCH = 128
+
+
+class UnsupportedModelError(ValueError):
+    """A layer or option the engine does not run. `cnn.model_io` turns it into a
+    `ModelFileError` with reason "unsupported".
+
+    Attributes:
+        layer: the layer's class name; `option`: the option ("" for the layer itself).
+    """
+
+    def __init__(self, layer: str, option: str = "", value=None):
+        what = f"a {layer} layer" if not option else f"{layer} with {option}={value!r}"
+        super().__init__(
+            f"The model uses {what}, which CNN Lab cannot run. Supported layers: "
+            f"{', '.join(SUPPORTED_LAYERS[1:])}; activations: {', '.join(SUPPORTED_ACTIVATIONS)}"
+            "; convolution and pooling with stride equal to 1 (pooling: its size), "
+            "channels_last."
+        )
+        self.layer = layer
+        self.option = option
+        self.value = value
+
+
+class WeightShapeError(ValueError):
+    """A weight tensor whose shape does not fit its layer (or a missing one)."""
+
+    def __init__(self, layer: str, expected: tuple, found: tuple | None):
+        found_text = "nothing" if found is None else str(tuple(found))
+        super().__init__(
+            f"Layer {layer!r} needs weights of shape {tuple(expected)}; the file has {found_text}."
+        )
+        self.layer = layer
+        self.expected = tuple(expected)
+        self.found = None if found is None else tuple(found)
+
+
+# --- activations ---------------------------------------------------------------------------
+
+
+def _activate(name: str, z: np.ndarray) -> np.ndarray:
+    if name == "relu":
+        return np.maximum(z, 0.0)
+    if name == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-z))
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "softmax":
+        shifted = np.exp(z - z.max(axis=-1, keepdims=True))
+        return shifted / shifted.sum(axis=-1, keepdims=True)
+    return z  # linear
+
+
+def _activation_backward(name: str, z: np.ndarray, y: np.ndarray, grad: np.ndarray):
+    """d loss / d z from d loss / d y, for y = activation(z)."""
+    if name == "relu":
+        return grad * (z > 0)  # as TensorFlow: no gradient where the input is exactly 0
+    if name == "sigmoid":
+        return grad * y * (1.0 - y)
+    if name == "tanh":
+        return grad * (1.0 - y * y)
+    if name == "softmax":
+        return y * (grad - (grad * y).sum(axis=-1, keepdims=True))
+    return grad
+
+
+def _check_activation(layer: str, name) -> str:
+    if name is None:
+        return "linear"
+    if name not in SUPPORTED_ACTIVATIONS:
+        raise UnsupportedModelError(layer, "activation", name)
+    return name
+
+
+# --- layers ----------------------------------------------------------------------------------
+# Each layer: `output_shape(input_shape)` (per image, no batch axis; checks its weights fit),
+# `forward(x) -> (y, cache)` and `backward(grad_y, cache) -> grad_x`.
+
+
+@dataclass
+class Layer:
+    name: str
+    kind: str
+    weights: list[np.ndarray] = field(default_factory=list, repr=False)
+
+    def output_shape(self, shape: tuple) -> tuple:
+        return shape
+
+    def forward(self, x):
+        return x, None
+
+    def backward(self, grad, cache):
+        return grad
+
+    def count_params(self) -> int:
+        return int(sum(w.size for w in self.weights))
+
+
+@dataclass
+class Conv2D(Layer):
+    filters: int = 1
+    kernel_size: int = 1
+    padding: str = "valid"
+    activation: str = "linear"
+    use_bias: bool = True
+
+    def output_shape(self, shape):
+        height, width, channels = shape
+        k = self.kernel_size
+        _check_weights(self, [(k, k, channels, self.filters)] + [(self.filters,)] * self.use_bias)
+        if self.padding == "valid":
+            height, width = height - k + 1, width - k + 1
+        if height < 1 or width < 1:
+            raise ValueError(f"Layer {self.name!r}: a {k}x{k} kernel does not fit {shape}.")
+        return (height, width, self.filters)
+
+    def _padded(self, x):
+        if self.padding == "valid":
+            return x
+        before, after = same_padding(self.kernel_size)
+        return np.pad(x, ((0, 0), (before, after), (before, after), (0, 0)))
+
+    def forward(self, x):
+        k = self.kernel_size
+        padded = self._padded(x)
+        # im2col: every k x k x C window as one row, then one matrix multiply.
+        windows = np.lib.stride_tricks.sliding_window_view(padded, (k, k), axis=(1, 2))
+        n, height, width = windows.shape[:3]
+        columns = windows.transpose(0, 1, 2, 4, 5, 3).reshape(n * height * width, -1)
+        z = columns @ self.weights[0].reshape(-1, self.filters)
+        if self.use_bias:
+            z += self.weights[1]
+        z = z.reshape(n, height, width, self.filters)
+        y = _activate(self.activation, z)
+        return y, (x.shape, z, y)
+
+    def backward(self, grad, cache):
+        input_shape, z, y = cache
+        grad = _activation_backward(self.activation, z, y, grad)
+        k = self.kernel_size
+        n, height, width, _ = grad.shape
+        channels = input_shape[3]
+        # Each output's gradient goes back to the k x k x C window it was computed from.
+        window_grads = grad.reshape(-1, self.filters) @ self.weights[0].reshape(-1, self.filters).T
+        window_grads = window_grads.reshape(n, height, width, k, k, channels)
+        before = same_padding(k)[0] if self.padding == "same" else 0
+        padded = np.zeros((n, height + k - 1, width + k - 1, channels), dtype=np.float32)
+        for row in range(k):
+            for column in range(k):
+                padded[:, row : row + height, column : column + width] += window_grads[
+                    :, :, :, row, column
+                ]
+        return padded[:, before : before + input_shape[1], before : before + input_shape[2]]
+
+
+@dataclass
+class Pooling2D(Layer):
+    pool_size: int = 2
+    mode: str = "max"
+
+    def output_shape(self, shape):
+        height, width, channels = shape
+        p = self.pool_size
+        if height < p or width < p:
+            raise ValueError(f"Layer {self.name!r}: {p}x{p} pooling does not fit {shape}.")
+        return (height // p, width // p, channels)
+
+    def _windows(self, x):
+        p = self.pool_size
+        n, height, width, channels = x.shape
+        kept = x[:, : height // p * p, : width // p * p]  # as Keras: the odd edge is dropped
+        return kept.reshape(n, height // p, p, width // p, p, channels)
+
+    def forward(self, x):
+        windows = self._windows(x)
+        y = windows.max(axis=(2, 4)) if self.mode == "max" else windows.mean(axis=(2, 4))
+        return y, (x.shape, windows, y)
+
+    def backward(self, grad, cache):
+        input_shape, windows, y = cache
+        p = self.pool_size
+        n, out_h, out_w, channels = grad.shape
+        if self.mode == "max":
+            # To the first largest value of each window, as TensorFlow's MaxPoolGrad.
+            flat = windows.transpose(0, 1, 3, 5, 2, 4).reshape(n, out_h, out_w, channels, p * p)
+            first = flat.argmax(axis=-1)
+            routed = np.zeros_like(flat)
+            np.put_along_axis(routed, first[..., None], grad[..., None], axis=-1)
+            spread = routed.reshape(n, out_h, out_w, channels, p, p).transpose(0, 1, 4, 2, 5, 3)
+        else:
+            spread = np.broadcast_to(
+                (grad / (p * p))[:, :, None, :, None, :], (n, out_h, p, out_w, p, channels)
+            )
+        result = np.zeros(input_shape, dtype=np.float32)
+        result[:, : out_h * p, : out_w * p] = spread.reshape(n, out_h * p, out_w * p, channels)
+        return result
+
+
+@dataclass
+class Flatten(Layer):
+    def output_shape(self, shape):
+        return (int(np.prod(shape)),)
+
+    def forward(self, x):
+        return x.reshape(len(x), -1), x.shape
+
+    def backward(self, grad, cache):
+        return grad.reshape(cache)
+
+
+@dataclass
+class Dense(Layer):
+    units: int = 1
+    activation: str = "linear"
+    use_bias: bool = True
+
+    def output_shape(self, shape):
+        if len(shape) != 1:
+            raise UnsupportedModelError("Dense", "input shape", shape)
+        _check_weights(self, [(shape[0], self.units)] + [(self.units,)] * self.use_bias)
+        return (self.units,)
+
+    def forward(self, x):
+        z = x @ self.weights[0]
+        if self.use_bias:
+            z += self.weights[1]
+        y = _activate(self.activation, z)
+        return y, (z, y)
+
+    def backward(self, grad, cache):
+        z, y = cache
+        return _activation_backward(self.activation, z, y, grad) @ self.weights[0].T
+
+
+@dataclass
+class Activation(Layer):
+    activation: str = "linear"
+
+    def forward(self, x):
+        y = _activate(self.activation, x)
+        return y, (x, y)
+
+    def backward(self, grad, cache):
+        return _activation_backward(self.activation, cache[0], cache[1], grad)
+
+
+@dataclass
+class BatchNormalization(Layer):
+    """Inference mode: the moving mean and variance, folded into one scale and shift."""
+
+    epsilon: float = 1e-3
+    center: bool = True
+    scale: bool = True
+    _factor: np.ndarray | None = field(default=None, repr=False)
+    _shift: np.ndarray | None = field(default=None, repr=False)
+
+    def output_shape(self, shape):
+        channels = (shape[-1],)
+        _check_weights(self, [channels] * (int(self.scale) + int(self.center) + 2))
+        weights = list(self.weights)
+        gamma = weights.pop(0) if self.scale else np.ones(channels, np.float32)
+        beta = weights.pop(0) if self.center else np.zeros(channels, np.float32)
+        mean, variance = weights
+        self._factor = (gamma / np.sqrt(variance + self.epsilon)).astype(np.float32)
+        self._shift = (beta - mean * self._factor).astype(np.float32)
+        return shape
+
+    def forward(self, x):
+        return x * self._factor + self._shift, None
+
+    def backward(self, grad, cache):
+        return grad * self._factor
+
+
+def _check_weights(layer: Layer, expected: list[tuple]) -> None:
+    if len(layer.weights) != len(expected):
+        found = tuple(layer.weights[0].shape) if layer.weights else None
+        raise WeightShapeError(layer.name, expected[0] if expected else (), found)
+    for weight, shape in zip(layer.weights, expected, strict=True):
+        if tuple(weight.shape) != tuple(shape):
+            raise WeightShapeError(layer.name, shape, weight.shape)
+
+
+# --- the model -------------------------------------------------------------------------------
+
+
+class NumpyModel:
+    """A stack of layers that predicts, shows its activations and explains its answers.
+
+    Read-only once built (its arrays are not writeable), so one instance can serve every
+    session of a Streamlit server at once.
+
+    Attributes:
+        name: the model's name from its config ("cnn", "mlp", ...).
+        layers: the layers in order (without the input layer).
+        input_shape, output_shape: Keras-style, with None for the batch axis.
+    """
+
+    def __init__(self, name: str, layers: list[Layer], input_shape: tuple = INPUT_SHAPE):
+        self.name = name
+        self.layers = layers
+        shape = tuple(input_shape)
+        self.layer_shapes = []
+        for layer in layers:
+            if layer.kind in ("Conv2D", "Pooling2D") and len(shape) != 3:
+                raise UnsupportedModelError(layer.kind, "input shape", shape)
+            shape = layer.output_shape(shape)
+            self.layer_shapes.append(shape)
+            for weight in layer.weights:
+                weight.setflags(write=False)
+        self.input_shape = (None, *input_shape)
+        self.output_shape = (None, *shape)
+
+    def count_params(self) -> int:
+        """Number of weights, as Keras' `count_params()`."""
+        return sum(layer.count_params() for layer in self.layers)
+
+    def _inputs(self, images) -> np.ndarray:
+        return to_4d_float(images)  # (N, 28, 28, 1) float32 in [0, 1], or a ValueError
+
+    def _forward(self, x: np.ndarray, keep: bool = False):
+        outputs, caches = [], []
+        for layer in self.layers:
+            x, cache = layer.forward(x)
+            if keep:
+                outputs.append(x)
+                caches.append(cache)
+        return x, outputs, caches
+
+    def predict(self, images, batch_size: int = PREDICT_BATCH) -> np.ndarray:
+        """The model's outputs (N, 10) for (N, 28, 28[, 1]) images or one (28, 28) image.
+
+        Images may be uint8 (0-255) or floats in [0, 1].
+        """
+        x = self._inputs(images)
+        parts = [
+            self._forward(x[start : start + batch_size])[0]
+            for start in range(0, len(x), batch_size)
+        ]
+        if not parts:
+            return np.zeros((0, self.output_shape[-1]), np.float32)
+        return np.concatenate(parts).astype(np.float32, copy=False)
+
+    # The name `cnn.evaluation` calls, shared with Keras models.
+    predict_on_batch = predict
+
+    def layer_outputs(self, image) -> list[tuple[str, np.ndarray]]:
+        """Every layer's activations for one image: `(name, array)` without the batch axis."""
+        _, outputs, _ = self._forward(self._inputs(image)[:1], keep=True)
+        return [(layer.name, output[0]) for layer, output in zip(self.layers, outputs, strict=True)]
+
+    def input_gradient(self, image, output: int | None = None) -> tuple[np.ndarray, int]:
+        """d output[`output`] / d pixels for one image, by back-propagation through every
+        layer; `output` is the largest one (the predicted digit) when None.
+
+        Returns:
+            `(gradient, output)`: a (28, 28) float32 array and the output it explains.
+        """
+        probabilities, _, caches = self._forward(self._inputs(image)[:1], keep=True)
+        if output is None:
+            output = int(probabilities[0].argmax())
+        if not 0 <= output < probabilities.shape[1]:
+            raise ValueError(f"output = {output}: expected 0 to {probabilities.shape[1] - 1}.")
+        grad = np.zeros_like(probabilities)
+        grad[0, output] = 1.0
+        for layer, cache in zip(reversed(self.layers), reversed(caches), strict=True):
+            grad = layer.backward(grad, cache)
+        return grad.reshape(self.input_shape[1:3]).astype(np.float32), output
+
+    def conv_kernels(self) -> list[tuple[str, np.ndarray]]:
+        """`(name, kernel)` per Conv2D layer; kernel shape (k, k, in_channels, filters)."""
+        return [(layer.name, layer.weights[0]) for layer in self.layers if layer.kind == "Conv2D"]
+
+
+# --- from a Keras config ---------------------------------------------------------------------
+
+
+def snake_case(class_name: str) -> str:
+    """Keras' name for a layer class in a weights file: "MaxPooling2D" -> "max_pooling2d"."""
+    name = re.sub(r"\W+", "", class_name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _pair(layer: str, option: str, value) -> int:
+    values = [value] * 2 if isinstance(value, int) else list(value or [])
+    if len(values) != 2 or values[0] != values[1]:
+        raise UnsupportedModelError(layer, option, value)
+    return int(values[0])
+
+
+def _expect(layer: str, config: dict, option: str, allowed: tuple) -> None:
+    value = config.get(option, allowed[0])
+    if isinstance(value, list):
+        value = tuple(value)
+    if value not in allowed:
+        raise UnsupportedModelError(layer, option, value)
+
+
+def _build_layer(class_name: str, config: dict, weights: list[np.ndarray]) -> Layer | None:
+    name = str(config.get("name", snake_case(class_name)))
+    if class_name == "InputLayer":
+        return None
+    if class_name not in SUPPORTED_LAYERS:
+        raise UnsupportedModelError(class_name)
+    if class_name in ("Conv2D", "MaxPooling2D", "AveragePooling2D"):
+        _expect(class_name, config, "data_format", ("channels_last", None))
+    if class_name == "Conv2D":
+        _expect(class_name, config, "strides", ((1, 1), 1))
+        _expect(class_name, config, "dilation_rate", ((1, 1), 1))
+        _expect(class_name, config, "groups", (1,))
+        _expect(class_name, config, "padding", ("valid", "same"))
+        return Conv2D(
+            name,
+            "Conv2D",
+            weights,
+            filters=int(config["filters"]),
+            kernel_size=_pair(class_name, "kernel_size", config["kernel_size"]),
+            padding=config.get("padding", "valid"),
+            activation=_check_activation(class_name, config.get("activation")),
+            use_bias=bool(config.get("use_bias", True)),
+        )
+    if class_name in ("MaxPooling2D", "AveragePooling2D"):
+        size = _pair(class_name, "pool_size", config.get("pool_size", 2))
+        strides = config.get("strides")
+        if strides is not None and _pair(class_name, "strides", strides) != size:
+            raise UnsupportedModelError(class_name, "strides", strides)
+        _expect(class_name, config, "padding", ("valid",))
+        mode = "max" if class_name == "MaxPooling2D" else "average"
+        return Pooling2D(name, "Pooling2D", weights, pool_size=size, mode=mode)
+    if class_name == "Dense":
+        return Dense(
+            name,
+            "Dense",
+            weights,
+            units=int(config["units"]),
+            activation=_check_activation(class_name, config.get("activation")),
+            use_bias=bool(config.get("use_bias", True)),
+        )
+    if class_name == "Activation":
+        activation = _check_activation(class_name, config.get("activation"))
+        return Activation(name, "Activation", weights, activation=activation)
+    if class_name == "BatchNormalization":
+        _expect(class_name, config, "axis", (-1, 3, (-1,), (3,)))
+        return BatchNormalization(
+            name,
+            "BatchNormalization",
+            weights,
+            epsilon=float(config.get("epsilon", 1e-3)),
+            center=bool(config.get("center", True)),
+            scale=bool(config.get("scale", True)),
+        )
+    if class_name == "Flatten":
+        return Flatten(name, "Flatten", weights)
+    return Layer(name, "Dropout", weights)  # identity when predicting
+
+
+def _input_shape(model_config: dict, layer_configs: list[dict]) -> tuple:
+    for layer in layer_configs:
+        config = layer.get("config", {})
+        shape = config.get("batch_shape") or config.get("batch_input_shape")
+        if shape is None:
+            shape = (layer.get("build_config") or {}).get("input_shape")
+        if shape is not None:
+            return tuple(shape[1:])
+    shape = (model_config.get("build_input_shape") or [None, *INPUT_SHAPE])[1:]
+    return tuple(shape)
+
+
+def _sources(node) -> set[str]:
+    """The names of the layers whose outputs a Functional layer's inbound nodes read."""
+    if isinstance(node, list):
+        return set().union(*map(_sources, node)) if node else set()
+    if not isinstance(node, dict):
+        return set()
+    history = node.get("keras_history")
+    found = {str(history[0])} if isinstance(history, list) and history else set()
+    return found.union(*map(_sources, node.values()))
+
+
+def _check_chain(layer_configs: list[dict]) -> None:
+    """A Functional model is accepted when it is a plain chain, each layer fed by the one
+    before it."""
+    previous = None
+    for layer in layer_configs:
+        if previous is not None and _sources(layer.get("inbound_nodes")) != {previous}:
+            raise UnsupportedModelError("Functional", "layer graph", "not a simple chain")
+        previous = layer.get("config", {}).get("name")
+
+
+def from_keras_config(model_config: dict, weights: dict[str, list[np.ndarray]]) -> NumpyModel:
+    """A `NumpyModel` from a Keras model config and its weights.
+
+    Args:
+        model_config: `{"class_name": "Sequential" | "Functional", "config": {...}}` as in a
+            `.keras` archive's `config.json`.
+        weights: each layer's weight arrays, keyed as in the archive's `model.weights.h5`:
+            the snake-case class name, numbered per class in layer order ("conv2d",
+            "conv2d_1", "dense", ...).
+
+    Raises:
+        UnsupportedModelError: a layer or option the engine does not run.
+        WeightShapeError: weights missing or of the wrong shape for their layer.
+    """
+    class_name = model_config.get("class_name")
+    if class_name not in ("Sequential", "Functional", "Model"):
+        raise UnsupportedModelError(str(class_name))
+    config = model_config.get("config", {})
+    layer_configs = list(config.get("layers", []))
+    if class_name != "Sequential":
+        _check_chain(layer_configs)
+    counts: dict[str, int] = {}
+    layers = []
+    for layer_config in layer_configs:
+        layer_class = layer_config.get("class_name", "?")
+        base = snake_case(layer_class)
+        number = counts.get(base, -1) + 1
+        counts[base] = number
+        key = base if number == 0 else f"{base}_{number}"
+        arrays = [np.asarray(array, dtype=np.float32) for array in weights.get(key, [])]
+        layer = _build_layer(layer_class, layer_config.get("config", {}), arrays)
+        if layer is not None:
+            layers.append(layer)
+    return NumpyModel(str(config.get("name", "model")), layers, _input_shape(config, layer_configs))
+
+
+def from_keras_model(model) -> NumpyModel:
+    """The same network as a Keras model in memory (e.g. one trained in this session), with
+    a copy of its current weights. Keras is not imported here: the model brings it.
+
+    Raises:
+        UnsupportedModelError: a layer or option the engine does not run.
+    """
+    counts: dict[str, int] = {}
+    weights = {}
+    for layer in model.layers:
+        base = snake_case(type(layer).__name__)
+        number = counts.get(base, -1) + 1
+        counts[base] = number
+        weights[base if number == 0 else f"{base}_{number}"] = [
+            np.array(w, dtype=np.float32) for w in layer.get_weights()
+        ]
+    config = {"class_name": type(model).__name__, "config": model.get_config()}
+    if config["class_name"] not in ("Sequential", "Functional"):
+        config["class_name"] = "Functional"
+    return from_keras_config(config, weights)
+
+
+def check_mnist_model(model: NumpyModel) -> None:
+    """Raise `ValueError` unless the model takes (28, 28, 1) images and outputs 10 values."""
+    if tuple(model.input_shape[1:]) != INPUT_SHAPE:
+        raise ValueError(f"input shape {model.input_shape[1:]}")
+    if tuple(model.output_shape[1:]) != (NUM_CLASSES,):
+        raise ValueError(f"output shape {model.output_shape[1:]}")
