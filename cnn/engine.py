@@ -80,22 +80,29 @@ class WeightShapeError(ValueError):
 
 
 def _activate(name: str, z: np.ndarray) -> np.ndarray:
+    """activation(z), computed in `z`'s own memory (z is a fresh array nothing else holds)."""
     if name == "relu":
-        return np.maximum(z, 0.0)
+        return np.maximum(z, 0.0, out=z)
     if name == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-z))
+        np.negative(z, out=z)
+        np.exp(z, out=z)
+        z += 1.0
+        return np.reciprocal(z, out=z)
     if name == "tanh":
-        return np.tanh(z)
+        return np.tanh(z, out=z)
     if name == "softmax":
-        shifted = np.exp(z - z.max(axis=-1, keepdims=True))
-        return shifted / shifted.sum(axis=-1, keepdims=True)
+        z -= z.max(axis=-1, keepdims=True)
+        np.exp(z, out=z)
+        z /= z.sum(axis=-1, keepdims=True)
+        return z
     return z  # linear
 
 
-def _activation_backward(name: str, z: np.ndarray, y: np.ndarray, grad: np.ndarray):
-    """d loss / d z from d loss / d y, for y = activation(z)."""
+def _activation_backward(name: str, y: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """d score / d z from d score / d y, for y = activation(z): every derivative here can be
+    written with y alone."""
     if name == "relu":
-        return grad * (z > 0)  # as TensorFlow: no gradient where the input is exactly 0
+        return grad * (y > 0)  # as TensorFlow's ReluGrad: no gradient where y is 0
     if name == "sigmoid":
         return grad * y * (1.0 - y)
     if name == "tanh":
@@ -103,6 +110,19 @@ def _activation_backward(name: str, z: np.ndarray, y: np.ndarray, grad: np.ndarr
     if name == "softmax":
         return y * (grad - (grad * y).sum(axis=-1, keepdims=True))
     return grad
+
+
+def _windows(padded: np.ndarray, k: int) -> np.ndarray:
+    """Every k x k window of a (N, H, W, C) array as a view (N, H-k+1, W-k+1, k, k, C): the
+    innermost k*C values of a window row are contiguous, so copying it into rows is fast."""
+    n, height, width, channels = padded.shape
+    s0, s1, s2, s3 = padded.strides
+    return np.lib.stride_tricks.as_strided(
+        padded,
+        shape=(n, height - k + 1, width - k + 1, k, k, channels),
+        strides=(s0, s1, s2, s1, s2, s3),
+        writeable=False,
+    )
 
 
 def _check_activation(layer: str, name) -> str:
@@ -159,31 +179,35 @@ class Conv2D(Layer):
         if self.padding == "valid":
             return x
         before, after = same_padding(self.kernel_size)
-        return np.pad(x, ((0, 0), (before, after), (before, after), (0, 0)))
+        n, height, width, channels = x.shape
+        padded = np.zeros(
+            (n, height + before + after, width + before + after, channels), dtype=np.float32
+        )
+        padded[:, before : before + height, before : before + width] = x
+        return padded
 
     def forward(self, x):
         k = self.kernel_size
-        padded = self._padded(x)
         # im2col: every k x k x C window as one row, then one matrix multiply.
-        windows = np.lib.stride_tricks.sliding_window_view(padded, (k, k), axis=(1, 2))
+        windows = _windows(self._padded(x), k)
         n, height, width = windows.shape[:3]
-        columns = windows.transpose(0, 1, 2, 4, 5, 3).reshape(n * height * width, -1)
-        z = columns @ self.weights[0].reshape(-1, self.filters)
+        z = windows.reshape(n * height * width, -1) @ self.weights[0].reshape(-1, self.filters)
         if self.use_bias:
             z += self.weights[1]
-        z = z.reshape(n, height, width, self.filters)
-        y = _activate(self.activation, z)
-        return y, (x.shape, z, y)
+        y = _activate(self.activation, z).reshape(n, height, width, self.filters)
+        return y, (x.shape, y)
 
     def backward(self, grad, cache):
-        input_shape, z, y = cache
-        grad = _activation_backward(self.activation, z, y, grad)
+        input_shape, y = cache
+        grad = _activation_backward(self.activation, y, grad)
         k = self.kernel_size
         n, height, width, _ = grad.shape
         channels = input_shape[3]
         # Each output's gradient goes back to the k x k x C window it was computed from.
-        window_grads = grad.reshape(-1, self.filters) @ self.weights[0].reshape(-1, self.filters).T
-        window_grads = window_grads.reshape(n, height, width, k, k, channels)
+        kernel = self.weights[0].reshape(-1, self.filters)
+        window_grads = (grad.reshape(-1, self.filters) @ kernel.T).reshape(
+            n, height, width, k, k, channels
+        )
         before = same_padding(k)[0] if self.padding == "same" else 0
         padded = np.zeros((n, height + k - 1, width + k - 1, channels), dtype=np.float32)
         for row in range(k):
@@ -206,21 +230,25 @@ class Pooling2D(Layer):
             raise ValueError(f"Layer {self.name!r}: {p}x{p} pooling does not fit {shape}.")
         return (height // p, width // p, channels)
 
-    def _windows(self, x):
-        p = self.pool_size
-        n, height, width, channels = x.shape
-        kept = x[:, : height // p * p, : width // p * p]  # as Keras: the odd edge is dropped
-        return kept.reshape(n, height // p, p, width // p, p, channels)
-
     def forward(self, x):
-        windows = self._windows(x)
-        y = windows.max(axis=(2, 4)) if self.mode == "max" else windows.mean(axis=(2, 4))
-        return y, (x.shape, windows, y)
+        p = self.pool_size
+        height, width = x.shape[1] // p * p, x.shape[2] // p * p  # Keras drops the odd edge
+        # One strided slice per place in the window, combined: much faster than reducing
+        # over two axes of a reshaped array.
+        parts = [x[:, i:height:p, j:width:p] for i in range(p) for j in range(p)]
+        if self.mode == "max":
+            y = parts[0].copy()
+            for part in parts[1:]:
+                np.maximum(y, part, out=y)
+        else:
+            y = np.add.reduce(parts) / np.float32(p * p)
+        return y, x
 
     def backward(self, grad, cache):
-        input_shape, windows, y = cache
+        x = cache
         p = self.pool_size
         n, out_h, out_w, channels = grad.shape
+        windows = x[:, : out_h * p, : out_w * p].reshape(n, out_h, p, out_w, p, channels)
         if self.mode == "max":
             # To the first largest value of each window, as TensorFlow's MaxPoolGrad.
             flat = windows.transpose(0, 1, 3, 5, 2, 4).reshape(n, out_h, out_w, channels, p * p)
@@ -232,7 +260,7 @@ class Pooling2D(Layer):
             spread = np.broadcast_to(
                 (grad / (p * p))[:, :, None, :, None, :], (n, out_h, p, out_w, p, channels)
             )
-        result = np.zeros(input_shape, dtype=np.float32)
+        result = np.zeros(x.shape, dtype=np.float32)
         result[:, : out_h * p, : out_w * p] = spread.reshape(n, out_h * p, out_w * p, channels)
         return result
 
@@ -266,11 +294,11 @@ class Dense(Layer):
         if self.use_bias:
             z += self.weights[1]
         y = _activate(self.activation, z)
-        return y, (z, y)
+        return y, y
 
     def backward(self, grad, cache):
-        z, y = cache
-        return _activation_backward(self.activation, z, y, grad) @ self.weights[0].T
+        y = cache
+        return _activation_backward(self.activation, y, grad) @ self.weights[0].T
 
 
 @dataclass
@@ -278,11 +306,11 @@ class Activation(Layer):
     activation: str = "linear"
 
     def forward(self, x):
-        y = _activate(self.activation, x)
-        return y, (x, y)
+        y = _activate(self.activation, x.copy())
+        return y, y
 
     def backward(self, grad, cache):
-        return _activation_backward(self.activation, cache[0], cache[1], grad)
+        return _activation_backward(self.activation, cache, grad)
 
 
 @dataclass
@@ -378,9 +406,11 @@ class NumpyModel:
             self._forward(x[start : start + batch_size])[0]
             for start in range(0, len(x), batch_size)
         ]
+        if len(parts) == 1:
+            return parts[0]
         if not parts:
             return np.zeros((0, self.output_shape[-1]), np.float32)
-        return np.concatenate(parts).astype(np.float32, copy=False)
+        return np.concatenate(parts)
 
     # The name `cnn.evaluation` calls, shared with Keras models.
     predict_on_batch = predict
@@ -510,12 +540,12 @@ def _input_shape(model_config: dict, layer_configs: list[dict]) -> tuple:
 
 def _sources(node) -> set[str]:
     """The names of the layers whose outputs a Functional layer's inbound nodes read."""
-    if isinstance(node, list):
+    if isinstance(node, list | tuple):  # tuples in a config from `get_config()` in memory
         return set().union(*map(_sources, node)) if node else set()
     if not isinstance(node, dict):
         return set()
     history = node.get("keras_history")
-    found = {str(history[0])} if isinstance(history, list) and history else set()
+    found = {str(history[0])} if isinstance(history, list | tuple) and history else set()
     return found.union(*map(_sources, node.values()))
 
 

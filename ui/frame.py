@@ -71,9 +71,29 @@ def ensure_frame() -> None:
         st.rerun()
 
 
+def language_for_locale(locale: str | None) -> str:
+    """The app's language for a browser locale: "zh" for any Chinese tag ("zh", "zh-CN",
+    "zh-TW", "zh_Hans_CN"), "en" for anything else or no locale."""
+    primary = (locale or "").strip().replace("_", "-").split("-")[0].lower()
+    return "zh" if primary == "zh" else DEFAULT_LANGUAGE
+
+
+def browser_language() -> str:
+    """The language the visitor's browser prefers (`st.context.locale`), English when it
+    cannot be told (no browser, an older client)."""
+    try:
+        locale = st.context.locale
+    except Exception:  # noqa: BLE001 (any failure to read the context means "unknown")
+        locale = None
+    return language_for_locale(locale if isinstance(locale, str) else None)
+
+
 def sidebar() -> None:
     """Language, data in use and model in use."""
-    st.session_state.setdefault(keys.LANGUAGE, DEFAULT_LANGUAGE)
+    if keys.LANGUAGE not in st.session_state:
+        # First run of the session: the browser's language. From then on the session keeps
+        # what it has, the sidebar's choice included.
+        st.session_state[keys.LANGUAGE] = browser_language()
     with st.sidebar:
         st.selectbox(
             t("sidebar.language"),

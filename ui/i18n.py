@@ -158,8 +158,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "model_error.not_archive": (
         "This zip is not a Keras model archive (it has no config.json). "
         "Save your model with model.save('model.keras').",
-        "这个 zip 不是 Keras 模型包（缺少 config.json）。请用 "
-        "model.save('model.keras') 保存模型。",
+        "这个 zip 不是 Keras 模型包（缺少 config.json）。请用 model.save('model.keras') 保存模型。",
     ),
     "model_error.damaged": (
         "The model archive is damaged. Save it again.",
