@@ -8,8 +8,9 @@
 Loopback only (the server listens on 127.0.0.1), bounded: every session does one fixed round
 of pages, and the whole run stops by itself at `--deadline` seconds. Each session is its own
 browser context (its own Streamlit session). All sessions open Home, Dataset, Architecture
-and Predict (asking for a random test digit); the first `--trainers` of them then start a
-training on the Training page at the same time, so the training queue is exercised. A
+and Predict (drawing a 7 on the canvas and asking for a random test digit); the first
+`--trainers` of them then start a training on the Training page at the same time, so the
+training queue is exercised. A
 sampler thread records the server's RSS every 0.25 s. Reports errors (Streamlit exception
 boxes, timeouts), the place-in-line messages seen, and memory.
 """
@@ -29,14 +30,19 @@ from server import (  # noqa: E402
     MAIN,
     StreamlitServer,
     assert_no_exception,
+    draw,
     launch_chromium,
     metric,
     new_page,
     open_app,
+    read_prediction,
     set_epochs,
     text,
     wait_for_idle,
 )
+
+# A large 7, as the browser tests draw it (canvas pixels 0-280).
+SEVEN = [[(55, 45), (140, 45), (228, 48), (180, 140), (125, 245)]]
 
 
 def rss_mb(pid: int) -> tuple[float, float]:
@@ -68,6 +74,8 @@ def visit_pages(page, base_url: str, errors: list, timings: dict, pages=PAGES) -
         try:
             open_app(page, base_url, url_path)
             if url_path == "predict":
+                draw(page, SEVEN)
+                read_prediction(page)
                 page.locator(".st-key-predict_random button").click()
                 wait_for_idle(page)
                 metric(page, text("predict.prediction")).first.wait_for(state="visible")

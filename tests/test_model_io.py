@@ -1,5 +1,5 @@
-"""Loading models safely: what is accepted, what is refused and why, and that refused code
-never runs."""
+"""Loading models safely, without Keras: what is accepted (and predicts as Keras does), what
+is refused and why (in both languages), and that refused code never runs."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ import pytest
 
 import cnn
 import cnn.model_io
+from cnn.engine import NumpyModel
 from cnn.model_io import ModelFileError, inspect_model_archive, load_model_file
+from ui.i18n import translate
 
 SMALL = cnn.ModelConfig(filters=(4,), dense_units=8)
 
@@ -43,9 +45,35 @@ def probe(sample):
 
 
 def assert_same_predictions(loaded, original, probe):
+    """The engine's model `loaded` answers as the Keras model `original` does."""
+    assert isinstance(loaded, NumpyModel)
     np.testing.assert_allclose(
-        loaded.predict(probe, verbose=0), original.predict(probe, verbose=0), rtol=1e-5, atol=1e-7
+        loaded.predict(probe), original.predict(probe, verbose=0), rtol=0, atol=1e-5
     )
+
+
+def assert_refused(source, reason: str, match: str | None = None) -> ModelFileError:
+    """`load_model_file(source)` refuses with `reason` (and a message matching `match`), and
+    the UI can say so in both languages with the error's details."""
+    with pytest.raises(ModelFileError, match=match) as caught:
+        load_model_file(source)
+    error = caught.value
+    assert isinstance(error, ValueError)
+    assert error.reason == reason, str(error)
+    for language in ("en", "zh"):
+        assert translate(f"model_error.{reason}", language, **error.details)
+    return error
+
+
+def rewrite_archive(path: Path, replace: dict | None = None, drop: str | None = None) -> bytes:
+    """The `.keras` archive at `path` with some members replaced (name -> bytes) or dropped."""
+    replace = replace or {}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(buffer, "w") as archive:
+        for name in source.namelist():
+            if name != drop:
+                archive.writestr(name, replace.get(name, source.read(name)))
+    return buffer.getvalue()
 
 
 # ---------------------------------------------------------------- accepted
@@ -79,13 +107,17 @@ def test_save_model_bytes_round_trip(saved, probe):
     assert_same_predictions(load_model_file(data), model, probe)
 
 
-def test_a_bfloat16_model_round_trips_with_its_precision(probe):
+def test_a_bfloat16_model_loads_and_runs_in_float32(probe):
     # The Training page trains in bfloat16 on CPUs that have it: its download must load back.
-    model = cnn.build_model(cnn.ModelConfig(filters=(4,), dense_units=8), mixed_precision=True)
+    # Its weights are float32; the engine computes in float32 throughout, as the float32
+    # model with the same weights does, and close to the bfloat16 one.
+    model = cnn.build_model(SMALL, mixed_precision=True, seed=0)
     loaded = load_model_file(cnn.save_model_bytes(model))
-    assert loaded.layers[0].dtype_policy.name == "mixed_bfloat16"
-    assert loaded.layers[-1].dtype_policy.name == "float32"
-    assert_same_predictions(loaded, model, probe)
+    assert all(w.dtype == np.float32 for layer in loaded.layers for w in layer.weights)
+    same_in_float32 = cnn.build_model(SMALL)
+    same_in_float32.set_weights(model.get_weights())
+    assert_same_predictions(loaded, same_in_float32, probe)
+    np.testing.assert_allclose(loaded.predict(probe), model.predict(probe, verbose=0), atol=0.02)
 
 
 def test_inspect_model_archive_returns_the_config(saved):
@@ -104,23 +136,20 @@ def test_model_file_error_is_a_value_error():
 
 
 def test_refuses_bytes_that_are_not_a_zip():
-    with pytest.raises(ModelFileError, match="not a .keras model.*zip"):
-        load_model_file(b"just some text, not a model")
+    assert_refused(b"just some text, not a model", "not_zip", "not a .keras model.*zip")
 
 
 def test_refuses_a_keras_path_that_is_not_a_zip(tmp_path):
     path = tmp_path / "fake.keras"
     path.write_bytes(b"\x00" * 100)
-    with pytest.raises(ModelFileError, match="zip archive"):
-        load_model_file(path)
+    assert_refused(path, "not_zip", "zip archive")
 
 
 def test_refuses_a_zip_that_is_not_a_keras_archive():
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("notes.txt", "hello")
-    with pytest.raises(ModelFileError, match="not a Keras model archive"):
-        load_model_file(buffer.getvalue())
+    assert_refused(buffer.getvalue(), "not_archive", "not a Keras model archive")
 
 
 def test_refuses_a_damaged_config():
@@ -128,8 +157,7 @@ def test_refuses_a_damaged_config():
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("config.json", "{not json")
         archive.writestr("model.weights.h5", b"")
-    with pytest.raises(ModelFileError, match="damaged"):
-        load_model_file(buffer.getvalue())
+    assert_refused(buffer.getvalue(), "damaged", "damaged")
 
 
 def test_refuses_a_config_that_is_not_a_model():
@@ -137,51 +165,82 @@ def test_refuses_a_config_that_is_not_a_model():
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("config.json", json.dumps([1, 2, 3]))
         archive.writestr("model.weights.h5", b"")
-    with pytest.raises(ModelFileError, match="not a Keras model config"):
-        load_model_file(buffer.getvalue())
-
-
-def test_refuses_broken_weights(saved):
-    """A config that passes the checks but weights Keras cannot read."""
-    _, path = saved
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(buffer, "w") as archive:
-        for name in source.namelist():
-            data = source.read(name)
-            archive.writestr(name, b"garbage" if name.startswith("model.weights") else data)
-    with pytest.raises(ModelFileError, match="Keras could not load"):
-        load_model_file(buffer.getvalue())
+    assert_refused(buffer.getvalue(), "damaged", "not a Keras model config")
 
 
 def test_refuses_a_missing_file(tmp_path):
-    with pytest.raises(ModelFileError, match="does not exist"):
-        load_model_file(tmp_path / "missing.keras")
+    assert_refused(tmp_path / "missing.keras", "missing", "does not exist")
 
 
 @pytest.mark.parametrize("name", ["model.h5", "MODEL.HDF5"])
 def test_refuses_an_h5_path(tmp_path, saved, name):
     path = tmp_path / name
     path.write_bytes(saved[1].read_bytes())  # whatever is inside, the format is refused
-    with pytest.raises(ModelFileError, match=r"legacy HDF5 \(\.h5\).*model\.keras"):
-        load_model_file(path)
+    assert_refused(path, "hdf5", r"legacy HDF5 \(\.h5\).*model\.keras")
 
 
 def test_refuses_an_upload_named_h5(saved):
-    with pytest.raises(ModelFileError, match="HDF5"):
-        load_model_file(NamedBytes(saved[1].read_bytes(), "model.h5"))
+    assert_refused(NamedBytes(saved[1].read_bytes(), "model.h5"), "hdf5", "HDF5")
 
 
 def test_refuses_an_upload_with_another_extension(saved):
-    with pytest.raises(ModelFileError, match="not a .keras model file"):
-        load_model_file(NamedBytes(saved[1].read_bytes(), "model.pkl"))
+    upload = NamedBytes(saved[1].read_bytes(), "model.pkl")
+    assert_refused(upload, "wrong_format", "not a .keras model file")
 
 
 def test_refuses_hdf5_bytes(tmp_path):
     path = tmp_path / "weights.h5"
     with h5py.File(path, "w") as file:
         file.create_dataset("kernel", data=np.zeros((3, 3)))
-    with pytest.raises(ModelFileError, match=r"HDF5 \(\.h5\)"):
-        load_model_file(path.read_bytes())
+    assert_refused(path.read_bytes(), "hdf5", r"HDF5 \(\.h5\)")
+
+
+# ---------------------------------------------------------------- refused: the weights
+
+
+def test_refuses_an_archive_without_weights(saved):
+    data = rewrite_archive(saved[1], drop=cnn.model_io.WEIGHTS_FILE)
+    assert_refused(data, "weights_missing", "has no model.weights.h5")
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty"])
+def test_refuses_damaged_weights(saved, damage):
+    """A config that passes every check, with weights h5py cannot read."""
+    _, path = saved
+    weights = zipfile.ZipFile(path).read(cnn.model_io.WEIGHTS_FILE)
+    broken = {"truncated": weights[: len(weights) // 2], "garbage": b"garbage", "empty": b""}
+    data = rewrite_archive(path, {cnn.model_io.WEIGHTS_FILE: broken[damage]})
+    assert_refused(data, "weights_damaged", "damaged or truncated")
+
+
+def _rewrite_weights(path: Path, tmp_path: Path, change) -> bytes:
+    """The archive at `path` with its weights file changed by `change(h5py.File)`."""
+    weights_path = tmp_path / "weights.h5"
+    weights_path.write_bytes(zipfile.ZipFile(path).read(cnn.model_io.WEIGHTS_FILE))
+    with h5py.File(weights_path, "r+") as file:
+        change(file)
+    return rewrite_archive(path, {cnn.model_io.WEIGHTS_FILE: weights_path.read_bytes()})
+
+
+def test_refuses_a_weight_of_the_wrong_shape_naming_the_layer(saved, tmp_path):
+    def smaller_kernel(file):  # SMALL's first conv has a 5x5 kernel: make it 3x3
+        assert file["layers/conv2d/vars/0"].shape == (5, 5, 1, 4)
+        del file["layers/conv2d/vars/0"]
+        file["layers/conv2d/vars"].create_dataset("0", data=np.zeros((3, 3, 1, 4), np.float32))
+
+    data = _rewrite_weights(saved[1], tmp_path, smaller_kernel)
+    error = assert_refused(data, "weights_shape", r"conv_1.*\(5, 5, 1, 4\).*\(3, 3, 1, 4\)")
+    assert error.details["layer"] == "conv_1"
+    assert "conv_1" in translate("model_error.weights_shape", "zh", **error.details)
+
+
+def test_refuses_a_missing_weight_tensor(saved, tmp_path):
+    def no_output_weights(file):
+        for name in list(file["layers/dense_1/vars"]):
+            del file[f"layers/dense_1/vars/{name}"]
+
+    error = assert_refused(_rewrite_weights(saved[1], tmp_path, no_output_weights), "weights_shape")
+    assert error.details["layer"] == "output" and error.details["found"] == "nothing"
 
 
 # ---------------------------------------------------------------- refused: code
@@ -210,12 +269,10 @@ def test_refuses_a_lambda_layer_and_never_runs_its_code(tmp_path):
     model.save(path)
     marker.unlink(missing_ok=True)
 
-    with pytest.raises(ModelFileError, match="Lambda layer.*arbitrary code") as error:
-        load_model_file(path)
-    assert isinstance(error.value, ValueError)
+    error = assert_refused(path, "unsafe_layer", "Lambda layer.*arbitrary code")
+    assert error.details["layer"] == "Lambda"
     assert not marker.exists(), "the Lambda's code ran while loading"
-    with pytest.raises(ModelFileError, match="Lambda"):
-        load_model_file(path.read_bytes())
+    assert_refused(path.read_bytes(), "unsafe_layer", "Lambda")
     assert not marker.exists()
 
     # Control: loading the same file unsafely does run the code, so the check above is real.
@@ -240,9 +297,8 @@ def test_refuses_a_custom_registered_layer(tmp_path):
     )
     path = tmp_path / "custom.keras"
     model.save(path)
-    with pytest.raises(ModelFileError, match="Doubler.*refused") as error:
-        load_model_file(path)
-    assert "built-in Keras" in str(error.value) or "custom class" in str(error.value)
+    error = assert_refused(path, "custom_class", "Doubler.*refused")
+    assert "built-in Keras" in str(error) or "custom class" in str(error)
 
 
 def test_refuses_an_unknown_layer_claiming_to_be_keras(saved):
@@ -250,13 +306,77 @@ def test_refuses_an_unknown_layer_claiming_to_be_keras(saved):
     _, path = saved
     config = json.loads(zipfile.ZipFile(path).read("config.json"))
     config["config"]["layers"][1]["class_name"] = "NotAKerasLayer"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(buffer, "w") as archive:
-        for name in source.namelist():
-            data = json.dumps(config) if name == "config.json" else source.read(name)
-            archive.writestr(name, data)
-    with pytest.raises(ModelFileError, match="NotAKerasLayer"):
-        load_model_file(buffer.getvalue())
+    data = rewrite_archive(path, {"config.json": json.dumps(config)})
+    error = assert_refused(data, "unsupported", "NotAKerasLayer")
+    assert "NotAKerasLayer" in translate("model_error.unsupported", "zh", **error.details)
+
+
+# ---------------------------------------------------------------- refused: the engine cannot run
+
+
+def _skip_connection():
+    inputs = keras.Input(shape=(28, 28, 1))
+    x = keras.layers.Conv2D(1, 3, padding="same")(inputs)
+    x = keras.layers.Add()([x, inputs])
+    x = keras.layers.Flatten()(x)
+    return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(x))
+
+
+def _two_heads():
+    """Only supported layers, but not a chain: two outputs read the same layer."""
+    inputs = keras.Input(shape=(28, 28, 1))
+    x = keras.layers.Flatten()(inputs)
+    heads = [keras.layers.Dense(10, activation="softmax")(x) for _ in range(2)]
+    return keras.Model(inputs, heads)
+
+
+@pytest.mark.parametrize(
+    ("build", "named"),
+    [
+        (
+            lambda: keras.Sequential(
+                [
+                    keras.Input(shape=(28, 28, 1)),
+                    keras.layers.Conv2D(4, 3),
+                    keras.layers.GlobalAveragePooling2D(),
+                    keras.layers.Dense(10, activation="softmax"),
+                ]
+            ),
+            ("a GlobalAveragePooling2D layer", "GlobalAveragePooling2D"),
+        ),
+        (
+            lambda: keras.Sequential(
+                [
+                    keras.Input(shape=(28, 28, 1)),
+                    keras.layers.Conv2D(4, 3, strides=2),
+                    keras.layers.Flatten(),
+                    keras.layers.Dense(10, activation="softmax"),
+                ]
+            ),
+            ("Conv2D with strides=(2, 2)", "Conv2D strides=(2, 2)"),
+        ),
+        (
+            lambda: keras.Sequential(
+                [
+                    keras.Input(shape=(28, 28, 1)),
+                    keras.layers.Flatten(),
+                    keras.layers.Dense(10, activation="gelu"),
+                ]
+            ),
+            ("Dense with activation='gelu'", "Dense activation='gelu'"),
+        ),
+        (_skip_connection, ("Add layer", "Add")),
+        (_two_heads, ("not a simple chain", "Functional layer graph")),
+    ],
+    ids=["global-average-pooling", "conv-strides-2", "gelu", "skip-connection", "two-heads"],
+)
+def test_refuses_what_keras_runs_but_the_engine_does_not(tmp_path, build, named):
+    model = build()
+    error = assert_refused(_save(model, tmp_path / "model.keras"), "unsupported", "cannot run")
+    in_message, in_details = named
+    assert in_message in str(error)
+    assert in_details in error.details["layer"]
+    assert in_details in translate("model_error.unsupported", "zh", **error.details)
 
 
 # ---------------------------------------------------------------- refused: not MNIST-shaped
@@ -275,8 +395,8 @@ def test_refuses_a_wrong_input_shape(tmp_path):
             keras.layers.Dense(10, activation="softmax"),
         ]
     )
-    with pytest.raises(ModelFileError, match=r"input of shape \(32, 32, 1\).*\(28, 28, 1\)"):
-        load_model_file(_save(model, tmp_path / "big.keras"))
+    path = _save(model, tmp_path / "big.keras")
+    assert_refused(path, "input_shape", r"input of shape \(32, 32, 1\).*\(28, 28, 1\)")
 
 
 def test_refuses_a_wrong_number_of_classes(tmp_path):
@@ -287,34 +407,40 @@ def test_refuses_a_wrong_number_of_classes(tmp_path):
             keras.layers.Dense(5, activation="softmax"),
         ]
     )
-    with pytest.raises(ModelFileError, match=r"outputs shape \(5,\).*10"):
-        load_model_file(_save(model, tmp_path / "five.keras"))
+    assert_refused(
+        _save(model, tmp_path / "five.keras"), "output_shape", r"outputs shape \(5,\).*10"
+    )
 
 
 def test_refuses_a_file_above_the_size_limit(saved, monkeypatch):
     _, path = saved
     monkeypatch.setattr(cnn.model_io, "MAX_MODEL_BYTES", 1000)
     for source in (path, path.read_bytes(), NamedBytes(path.read_bytes(), "m.keras")):
-        with pytest.raises(ModelFileError, match="the limit is"):
-            load_model_file(source)
+        assert_refused(source, "too_large", "the limit is")
 
 
 def test_refuses_an_archive_that_unpacks_too_large(saved, monkeypatch):
     _, path = saved
     monkeypatch.setattr(cnn.model_io, "MAX_UNPACKED_BYTES", 1000)
-    with pytest.raises(ModelFileError, match="unpacks to"):
-        load_model_file(path)
+    assert_refused(path, "too_large", "unpacks to")
 
 
 # ---------------------------------------------------------------- the shipped model
 
 
 def test_load_default_model_is_loaded_once(default_model, sample):
+    assert isinstance(default_model, NumpyModel)
     assert cnn.load_default_model() is default_model
     assert tuple(default_model.input_shape) == (None, 28, 28, 1)
     assert tuple(default_model.output_shape) == (None, 10)
     assert default_model.count_params() == 242_062
-    assert not default_model.trainable
+    # Shared by every session of the server: nothing can change its weights.
+    assert [layer.name for layer in default_model.layers][:2] == ["conv_1", "pool_1"]
+    kernel = default_model.layers[0].weights[0]
+    assert kernel.flags.writeable is False
+    assert all(not w.flags.writeable for layer in default_model.layers for w in layer.weights)
+    with pytest.raises(ValueError, match="read-only"):
+        kernel[0, 0, 0, 0] = 0.0
     # And it is a trained model: it reads sample digits.
     probabilities = cnn.predict_probabilities(default_model, sample.x_test[:200])
     assert (probabilities.argmax(axis=1) == sample.y_test[:200]).mean() > 0.95
@@ -340,6 +466,8 @@ def test_every_refusal_reason_has_a_translated_message():
     found = set(re.findall(r'^\s*"([a-z0-9_]+)",\s*$', source, re.M))
     reasons = found - {"invalid"} - cnn.model_io._SAFE_MODULES
     assert {"hdf5", "unsafe_layer", "not_zip", "input_shape"} <= reasons
+    new = {"unsupported", "weights_missing", "weights_damaged", "weights_shape"}
+    assert new <= reasons
     for reason in reasons:
         assert f"model_error.{reason}" in TEXT, reason
     error = cnn.ModelFileError("x", "unsafe_layer", layer="Lambda")

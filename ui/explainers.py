@@ -36,7 +36,8 @@ def learned_kernels(model=None):
 
 def explainer_filters() -> tuple[list[str], tuple | None]:
     """The filters offered: the hand-written ones, plus the selected model's learned
-    first-layer filters while "Look inside the trained model" is on. Returns (names, (layer name, kernels) or None); keeps the chosen one valid."""
+    first-layer filters while "Look inside the trained model" is on. Returns (names,
+    (layer name, kernels) or None); keeps the chosen one valid."""
     learned = learned_kernels() if st.session_state.get(keys.ARCH_USE_MODEL, False) else None
     names = list(EXAMPLE_KERNELS)
     if learned is not None:
