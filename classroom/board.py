@@ -1,0 +1,532 @@
+"""`open_board` and `Board`: one class's digits and leaderboard, and the teacher's tools.
+
+A `Board` is a handle on one class's rows (its class code) in a shared database: cheap to
+create, safe to share between threads. Every write is one transaction; session limits are
+claimed inside it with a conditional UPDATE on the session's row, so they hold across
+threads and server processes and two racing requests cannot both pass.
+"""
+
+from __future__ import annotations
+
+import hmac
+import io
+import json
+import logging
+import time
+import weakref
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+import numpy as np
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, or_, select, update
+
+from classroom import validation
+from classroom.database import describe, get_engine, read, resolve_url, write
+from classroom.errors import RateLimitError, SessionQuotaError, WrongPasswordError
+from classroom.limits import Limits
+from classroom.records import Digit, decode_image, timestamp
+from classroom.schema import digits, ensure_schema, entries, is_current, sessions
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sqlalchemy.engine import URL
+
+logger = logging.getLogger(__name__)
+
+LEADERBOARD_COLUMNS = [
+    "rank",
+    "id",
+    "nickname",
+    "kind",
+    "test_accuracy",
+    "class_accuracy",
+    "params",
+    "epochs",
+    "seconds",
+    "recipe",
+    "created_at",
+]
+
+_schema_ready: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def open_board(
+    url: str | URL | None = None,
+    *,
+    class_code: str | None = None,
+    expected_code: str | Iterable[str] | None = None,
+    teacher_password: str | None = None,
+    limits: Limits = Limits(),  # noqa: B008 (frozen: safe to share)
+    wrong_password_delay: float = 1.0,
+    clock: Callable[[], float] = time.time,
+) -> Board:
+    """Open a class's board, creating the database's tables on first use.
+
+    Args:
+        url: the SQLAlchemy database URL; None reads `CNN_LAB_DATABASE_URL`, else SQLite in
+            `~/.cnn_lab/class_board.db` (see `resolve_url`).
+        class_code: the code the student typed (ignored on an open deployment).
+        expected_code: the code, or codes, the deployment set; None for one open board.
+        teacher_password: the deployment's teacher password; None (or "") turns the
+            teacher tools off.
+        limits: session and board limits.
+        wrong_password_delay: seconds a wrong teacher password waits before it is refused.
+        clock: the time source, seconds since the epoch (tests pass a fake one).
+
+    Returns:
+        The board of that class code.
+
+    Raises:
+        InvalidClassCodeError: the class code is missing or wrong.
+        BoardUnavailableError: the database cannot be reached, opened or written, or holds
+            a newer schema.
+    """
+    board_key = validation.class_code(class_code, expected_code)
+    engine = get_engine(resolve_url(url))
+    with read(engine) as conn:
+        conn.execute(select(1))  # every open tells at once when the database does not answer
+        current = engine in _schema_ready or is_current(conn)
+    if not current:  # only then a write: a read-only database that is set up still opens
+        with write(engine) as conn:
+            ensure_schema(conn)
+    _schema_ready.add(engine)
+    return Board(
+        engine,
+        board_key,
+        teacher_password=teacher_password,
+        limits=limits,
+        wrong_password_delay=wrong_password_delay,
+        clock=clock,
+    )
+
+
+class Board:
+    """One class's digits and leaderboard. Create it with `open_board`.
+
+    Attributes:
+        class_code: the board's key: the deployment's class code, "" for the open board.
+        limits: the limits this board enforces.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        class_code: str,
+        *,
+        teacher_password: str | None,
+        limits: Limits,
+        wrong_password_delay: float,
+        clock: Callable[[], float],
+    ) -> None:
+        self._engine = engine
+        self.class_code = class_code
+        self.limits = limits
+        self._teacher_password = teacher_password or None
+        self._wrong_password_delay = wrong_password_delay
+        self._clock = clock
+
+    def __repr__(self) -> str:
+        return f"Board(class_code={self.class_code!r}, database={describe(self._engine.url)!r})"
+
+    # Students -----------------------------------------------------------------------------
+
+    def join(self, nickname: str) -> str:
+        """Check a nickname (and that the database answers) before a student starts.
+
+        Args:
+            nickname: what the student typed.
+
+        Returns:
+            The nickname as the board stores it: trimmed, 1 to 24 characters.
+
+        Raises:
+            InvalidNicknameError: empty, too long or with control characters.
+            BoardUnavailableError: the database does not answer.
+        """
+        name = validation.nickname(nickname)
+        with read(self._engine) as conn:
+            conn.execute(select(1))
+        return name
+
+    def add_digit(self, session_id: str, nickname: str, image: object, label: int) -> int:
+        """Store a student's digit.
+
+        Args:
+            session_id: the caller's session (limits are counted per session).
+            nickname: the student's nickname.
+            image: (28, 28) or (28, 28, 1) values in [0, 1]; stored as uint8 0–255.
+            label: the digit drawn, 0–9.
+
+        Returns:
+            The new digit's id.
+
+        Raises:
+            InvalidImageError, InvalidLabelError, InvalidNicknameError: bad input.
+            RateLimitError: less than `limits.digit_interval_s` after this session's last one.
+            SessionQuotaError: the session already stored `limits.digits_per_session`.
+            BoardUnavailableError: the database cannot be reached or written.
+        """
+        session = validation.session_id(session_id)
+        name = validation.nickname(nickname)
+        pixels = validation.image_bytes(image)
+        digit = validation.label(label)
+        now = self._clock()
+        with write(self._engine) as conn:
+            _ensure_session_row(conn, session)
+            if not self._claim_digit(conn, session, now):
+                raise self._digit_refusal(conn, session, now)
+            new_id = conn.execute(
+                insert(digits).values(
+                    board=self.class_code,
+                    session_id=session,
+                    nickname=name,
+                    label=digit,
+                    image=pixels,
+                    created_at=now,
+                )
+            ).inserted_primary_key[0]
+            self._drop_oldest(conn, digits, self.limits.digits_per_board)
+        return int(new_id)
+
+    def list_digits(self, label: int | None = None, *, limit: int | None = 100) -> list[Digit]:
+        """The class's digits, newest first.
+
+        Args:
+            label: only digits of this label; None for all.
+            limit: at most this many; None for all.
+
+        Returns:
+            `Digit` records (id, label, nickname, created_at, pixels / image).
+
+        Raises:
+            InvalidLabelError: `label` is not 0–9.
+            BoardUnavailableError: the database does not answer.
+        """
+        query = select(digits).where(digits.c.board == self.class_code)
+        if label is not None:
+            query = query.where(digits.c.label == validation.label(label))
+        query = query.order_by(digits.c.id.desc())
+        if limit is not None:
+            query = query.limit(max(0, int(limit)))
+        with read(self._engine) as conn:
+            rows = conn.execute(query).all()
+        return [
+            Digit(
+                id=row.id,
+                label=row.label,
+                nickname=row.nickname,
+                created_at=timestamp(row.created_at),
+                pixels=decode_image(row.image),
+            )
+            for row in rows
+        ]
+
+    def digit_counts(self) -> dict[int, int]:
+        """How many digits the class stored per label.
+
+        Returns:
+            {label: count} for every label 0–9 (0 where there are none).
+        """
+        query = (
+            select(digits.c.label, func.count())
+            .where(digits.c.board == self.class_code)
+            .group_by(digits.c.label)
+        )
+        with read(self._engine) as conn:
+            found = dict(conn.execute(query).all())
+        return {label: int(found.get(label, 0)) for label in range(10)}
+
+    def class_digits_array(self) -> tuple[np.ndarray, np.ndarray]:
+        """The class's digits as MNIST-style arrays, oldest first (to score a model on them).
+
+        Returns:
+            (x, y): x uint8 (N, 28, 28) 0–255, y uint8 (N,) labels.
+        """
+        query = (
+            select(digits.c.image, digits.c.label)
+            .where(digits.c.board == self.class_code)
+            .order_by(digits.c.id)
+        )
+        with read(self._engine) as conn:
+            rows = conn.execute(query).all()
+        x = np.zeros((len(rows), 28, 28), dtype=np.uint8)
+        for index, row in enumerate(rows):
+            x[index] = decode_image(row.image)
+        y = np.array([row.label for row in rows], dtype=np.uint8)
+        return x, y
+
+    def submit_entry(
+        self,
+        session_id: str,
+        nickname: str,
+        *,
+        test_accuracy: float,
+        class_accuracy: float | None,
+        params: int,
+        epochs: int,
+        seconds: float,
+        recipe: dict | str,
+        kind: str,
+    ) -> int:
+        """Put a model the server scored on the leaderboard.
+
+        Args:
+            session_id: the caller's session.
+            nickname: the student's nickname.
+            test_accuracy: accuracy on the MNIST test set, 0–1 (the ranking).
+            class_accuracy: accuracy on the class's digits, 0–1; None when there are none.
+            params: parameter count.
+            epochs: epochs trained.
+            seconds: training time in seconds.
+            recipe: a JSON-able dict, or text: how the model was built and trained.
+            kind: "cnn" or "mlp".
+
+        Returns:
+            The entry's id.
+
+        Raises:
+            InvalidEntryError, InvalidNicknameError: bad input.
+            RateLimitError: less than `limits.entry_interval_s` after this session's last one.
+            BoardUnavailableError: the database cannot be reached or written.
+        """
+        session = validation.session_id(session_id)
+        name = validation.nickname(nickname)
+        fields = validation.entry(
+            test_accuracy=test_accuracy,
+            class_accuracy=class_accuracy,
+            params=params,
+            epochs=epochs,
+            seconds=seconds,
+            recipe=recipe,
+            kind=kind,
+        )
+        now = self._clock()
+        interval = self.limits.entry_interval_s
+        with write(self._engine) as conn:
+            _ensure_session_row(conn, session)
+            last = sessions.c.last_entry_at
+            claimed = conn.execute(
+                update(sessions)
+                .where(
+                    sessions.c.session_id == session,
+                    or_(last.is_(None), last <= now - interval),
+                )
+                .values(last_entry_at=now)
+            ).rowcount
+            if claimed != 1:
+                previous = conn.execute(select(last).where(sessions.c.session_id == session))
+                wait = interval - (now - previous.scalar_one())
+                raise RateLimitError(
+                    f"One leaderboard entry every {interval:g} s: wait {wait:.0f} s "
+                    "and submit again.",
+                    retry_after=wait,
+                    interval=interval,
+                )
+            new_id = conn.execute(
+                insert(entries).values(
+                    board=self.class_code,
+                    session_id=session,
+                    nickname=name,
+                    created_at=now,
+                    **fields,
+                )
+            ).inserted_primary_key[0]
+            self._drop_oldest(conn, entries, self.limits.entries_per_board)
+        return int(new_id)
+
+    def leaderboard(self, limit: int | None = None) -> pd.DataFrame:
+        """The class's entries, best test accuracy first.
+
+        Ties go to the better class accuracy (none counts as worst), then to the earlier entry.
+
+        Args:
+            limit: at most this many rows; None for all.
+
+        Returns:
+            A DataFrame with columns `LEADERBOARD_COLUMNS`: rank (1 = best), id, nickname,
+            kind, test_accuracy, class_accuracy, params, epochs, seconds, recipe (the dict
+            or text as submitted), created_at (UTC).
+        """
+        import pandas as pd  # here, so that `import classroom` stays light
+
+        c = entries.c
+        query = (
+            select(entries)
+            .where(c.board == self.class_code)
+            .order_by(c.test_accuracy.desc(), c.class_accuracy.desc().nulls_last(), c.id)
+        )
+        if limit is not None:
+            query = query.limit(max(0, int(limit)))
+        with read(self._engine) as conn:
+            rows = conn.execute(query).all()
+        records = [
+            {
+                "rank": rank,
+                "id": row.id,
+                "nickname": row.nickname,
+                "kind": row.kind,
+                "test_accuracy": row.test_accuracy,
+                "class_accuracy": row.class_accuracy,
+                "params": row.params,
+                "epochs": row.epochs,
+                "seconds": row.seconds,
+                "recipe": json.loads(row.recipe),
+                "created_at": timestamp(row.created_at),
+            }
+            for rank, row in enumerate(rows, start=1)
+        ]
+        return pd.DataFrame(records, columns=LEADERBOARD_COLUMNS)
+
+    # Teacher ------------------------------------------------------------------------------
+
+    def check_teacher(self, password: str) -> None:
+        """Check the teacher password (in constant time; a wrong one waits first).
+
+        Args:
+            password: what the teacher typed. It is never logged.
+
+        Raises:
+            WrongPasswordError: wrong (reason "wrong_password", after `wrong_password_delay`
+                seconds), or the deployment set no password (reason "teacher_disabled").
+        """
+        if self._teacher_password is None:
+            raise WrongPasswordError(
+                "Teacher tools are off: this deployment has no teacher password set.",
+                "teacher_disabled",
+            )
+        given = password.encode() if isinstance(password, str) else b""
+        if not hmac.compare_digest(given, self._teacher_password.encode()):
+            logger.warning("Wrong teacher password for class board %r.", self.class_code)
+            time.sleep(self._wrong_password_delay)
+            raise WrongPasswordError("That teacher password is not right.")
+
+    def remove_digit(self, password: str, digit_id: int) -> bool:
+        """Remove one of the class's digits.
+
+        Returns:
+            True if it was removed, False if the class has no digit with that id.
+
+        Raises:
+            WrongPasswordError: see `check_teacher`.
+            BoardUnavailableError: the database cannot be reached or written.
+        """
+        return self._remove(password, digits, digit_id)
+
+    def remove_entry(self, password: str, entry_id: int) -> bool:
+        """Remove one of the class's leaderboard entries.
+
+        Returns:
+            True if it was removed, False if the class has no entry with that id.
+
+        Raises:
+            WrongPasswordError: see `check_teacher`.
+            BoardUnavailableError: the database cannot be reached or written.
+        """
+        return self._remove(password, entries, entry_id)
+
+    def clear_board(self, password: str) -> dict[str, int]:
+        """Remove all of the class's digits and leaderboard entries (other classes keep theirs).
+
+        Returns:
+            {"digits": removed, "entries": removed}.
+
+        Raises:
+            WrongPasswordError: see `check_teacher`.
+            BoardUnavailableError: the database cannot be reached or written.
+        """
+        self.check_teacher(password)
+        with write(self._engine) as conn:
+            removed = {
+                name: conn.execute(delete(table).where(table.c.board == self.class_code)).rowcount
+                for name, table in (("digits", digits), ("entries", entries))
+            }
+        logger.info("Class board %r cleared by its teacher: %s.", self.class_code, removed)
+        return removed
+
+    def export_npz(self, password: str) -> bytes:
+        """The class's digits as an .npz file in MNIST's layout (like `mnist.npz`'s test half).
+
+        Returns:
+            The file's bytes: `x_test` uint8 (N, 28, 28) 0–255 and `y_test` uint8 (N,).
+
+        Raises:
+            WrongPasswordError: see `check_teacher`.
+            BoardUnavailableError: the database does not answer.
+        """
+        self.check_teacher(password)
+        x, y = self.class_digits_array()
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, x_test=x, y_test=y)
+        return buffer.getvalue()
+
+    # Internals ----------------------------------------------------------------------------
+
+    def _claim_digit(self, conn: Connection, session: str, now: float) -> bool:
+        """Count one more digit for the session if its limits allow; True when they did."""
+        last = sessions.c.last_digit_at
+        count = sessions.c.digit_count
+        result = conn.execute(
+            update(sessions)
+            .where(
+                sessions.c.session_id == session,
+                count < self.limits.digits_per_session,
+                or_(last.is_(None), last <= now - self.limits.digit_interval_s),
+            )
+            .values(digit_count=count + 1, last_digit_at=now)
+        )
+        return result.rowcount == 1
+
+    def _digit_refusal(self, conn: Connection, session: str, now: float) -> Exception:
+        row = conn.execute(select(sessions).where(sessions.c.session_id == session)).one()
+        most = self.limits.digits_per_session
+        if row.digit_count >= most:
+            return SessionQuotaError(
+                f"You have stored {row.digit_count} digits, the most one session may ({most}). "
+                "Thank you!",
+                limit=most,
+            )
+        interval = self.limits.digit_interval_s
+        wait = interval - (now - row.last_digit_at)
+        return RateLimitError(
+            f"One digit every {interval:g} s: wait {max(wait, 0.1):.1f} s and send it again.",
+            retry_after=wait,
+            interval=interval,
+        )
+
+    def _drop_oldest(self, conn: Connection, table: Table, keep: int) -> None:
+        """Delete the class's oldest rows of `table` beyond the newest `keep`."""
+        newest_kept = (
+            select(table.c.id)
+            .where(table.c.board == self.class_code)
+            .order_by(table.c.id.desc())
+            .offset(keep - 1)
+            .limit(1)
+            .scalar_subquery()
+        )
+        conn.execute(
+            delete(table).where(table.c.board == self.class_code, table.c.id < newest_kept)
+        )
+
+    def _remove(self, password: str, table: Table, row_id: int) -> bool:
+        self.check_teacher(password)
+        with write(self._engine) as conn:
+            removed = conn.execute(
+                delete(table).where(table.c.board == self.class_code, table.c.id == int(row_id))
+            ).rowcount
+        return removed == 1
+
+
+def _ensure_session_row(conn: Connection, session: str) -> None:
+    """Insert the session's counter row unless it exists (race-free on SQLite and PostgreSQL)."""
+    if conn.dialect.name in ("postgresql", "sqlite"):
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert
+        conn.execute(
+            upsert(sessions).values(session_id=session, digit_count=0).on_conflict_do_nothing()
+        )
+        return
+    found = conn.execute(select(sessions.c.session_id).where(sessions.c.session_id == session))
+    if found.first() is None:
+        conn.execute(insert(sessions).values(session_id=session, digit_count=0))

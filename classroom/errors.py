@@ -1,0 +1,95 @@
+"""The class board's exceptions: each with a message a person can act on and a `reason` code.
+
+Every exception here derives from `ClassroomError`. Refused input (a bad image, label,
+nickname, class code or teacher password) is also a `ValueError`; a limit that was hit is a
+`LimitExceededError`; a database that cannot be reached or written is a
+`BoardUnavailableError`. A UI translates `reason` (and `details`) into its own language and
+can fall back on `str(error)`, which is English.
+"""
+
+from __future__ import annotations
+
+
+class ClassroomError(Exception):
+    """Base class of the class board's errors.
+
+    Attributes:
+        reason: a short, stable code for the kind of refusal ("bad_label", "too_fast", ...).
+        details: the values the message names (limit, seconds to wait, shape, ...).
+    """
+
+    default_reason = "error"
+
+    def __init__(self, message: str, reason: str | None = None, **details):
+        super().__init__(message)
+        self.reason = reason or self.default_reason
+        self.details = details
+
+
+class InvalidInputError(ClassroomError, ValueError):
+    """Input the board refuses; nothing was stored."""
+
+    default_reason = "invalid"
+
+
+class InvalidImageError(InvalidInputError):
+    """The image is not a 28×28 array of finite values in [0, 1]."""
+
+    default_reason = "bad_image"
+
+
+class InvalidLabelError(InvalidInputError):
+    """The label is not an integer from 0 to 9."""
+
+    default_reason = "bad_label"
+
+
+class InvalidNicknameError(InvalidInputError):
+    """The nickname is empty, too long or not text."""
+
+    default_reason = "bad_nickname"
+
+
+class InvalidClassCodeError(InvalidInputError):
+    """The class code is missing or is not one the deployment set."""
+
+    default_reason = "wrong_class_code"
+
+
+class InvalidEntryError(InvalidInputError):
+    """A leaderboard entry's scores or recipe are out of range or of the wrong kind."""
+
+    default_reason = "bad_entry"
+
+
+class WrongPasswordError(InvalidInputError):
+    """The teacher password is wrong, or the deployment set none (reason "teacher_disabled")."""
+
+    default_reason = "wrong_password"
+
+
+class LimitExceededError(ClassroomError):
+    """A session went over one of the board's limits; nothing was stored.
+
+    `details["retry_after"]` (seconds) is set when waiting helps.
+    """
+
+    default_reason = "limit"
+
+
+class RateLimitError(LimitExceededError):
+    """Too soon after this session's previous digit or leaderboard entry."""
+
+    default_reason = "too_fast"
+
+
+class SessionQuotaError(LimitExceededError):
+    """This session has stored as many digits as one session may."""
+
+    default_reason = "session_quota"
+
+
+class BoardUnavailableError(ClassroomError, RuntimeError):
+    """The database cannot be reached, opened or written; nothing was stored."""
+
+    default_reason = "unavailable"

@@ -1,0 +1,139 @@
+"""The class board's tables, created on first use, with a version row for later migrations.
+
+Tables (all prefixed `classroom_`, so the board can share a database with other things):
+    schema_version: one row, the schema's version.
+    digits: students' digits, 784 uint8 bytes each, per board (class code).
+    entries: leaderboard entries, per board.
+    sessions: per-session counters and times, for the rate limits and quotas.
+
+Times are seconds since the epoch (UTC) in double precision: portable and exact to compare.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Double,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    inspect,
+    select,
+)
+
+from classroom.errors import BoardUnavailableError
+from classroom.validation import CLASS_CODE_MAX, NICKNAME_MAX, SESSION_ID_MAX
+
+SCHEMA_VERSION = 1
+# An arbitrary constant: the PostgreSQL advisory lock that serialises schema creation.
+_SCHEMA_LOCK_KEY = 0x636E6E6C6162  # "cnnlab"
+
+metadata = MetaData()
+
+schema_version = Table(
+    "classroom_schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+)
+
+digits = Table(
+    "classroom_digits",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("board", String(CLASS_CODE_MAX), nullable=False),
+    Column("session_id", String(SESSION_ID_MAX), nullable=False),
+    Column("nickname", String(NICKNAME_MAX), nullable=False),
+    Column("label", SmallInteger, nullable=False),
+    Column("image", LargeBinary, nullable=False),
+    Column("created_at", Double, nullable=False),
+    Index("ix_classroom_digits_board_id", "board", "id"),
+    sqlite_autoincrement=True,  # ids never reused: a stale id never names a newer digit
+)
+
+entries = Table(
+    "classroom_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("board", String(CLASS_CODE_MAX), nullable=False),
+    Column("session_id", String(SESSION_ID_MAX), nullable=False),
+    Column("nickname", String(NICKNAME_MAX), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("test_accuracy", Double, nullable=False),
+    Column("class_accuracy", Double, nullable=True),
+    Column("params", Integer, nullable=False),
+    Column("epochs", Integer, nullable=False),
+    Column("seconds", Double, nullable=False),
+    Column("recipe", Text, nullable=False),
+    Column("created_at", Double, nullable=False),
+    Index("ix_classroom_entries_board_id", "board", "id"),
+    sqlite_autoincrement=True,
+)
+
+sessions = Table(
+    "classroom_sessions",
+    metadata,
+    Column("session_id", String(SESSION_ID_MAX), primary_key=True),
+    Column("digit_count", Integer, nullable=False, default=0),
+    Column("last_digit_at", Double, nullable=True),
+    Column("last_entry_at", Double, nullable=True),
+)
+
+# Version N -> N + 1 upgrades, run in order inside the schema transaction. Empty at version 1;
+# a later change adds e.g. `1: _add_column_x` and bumps SCHEMA_VERSION.
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+
+
+def ensure_schema(conn: Connection) -> int:
+    """Create the tables when missing and bring an older schema up to `SCHEMA_VERSION`.
+
+    Runs inside the caller's write transaction; on PostgreSQL it first takes an advisory
+    lock, so two servers starting at once do not both create the tables.
+
+    Args:
+        conn: a connection in a transaction (SQLite: BEGIN IMMEDIATE).
+
+    Returns:
+        The schema version now in the database.
+
+    Raises:
+        BoardUnavailableError: the database holds a newer schema than this code knows.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(_SCHEMA_LOCK_KEY)))
+    metadata.create_all(conn, checkfirst=True)
+    found = conn.execute(select(func.max(schema_version.c.version))).scalar()
+    if found is None:
+        conn.execute(insert(schema_version).values(version=SCHEMA_VERSION))
+        return SCHEMA_VERSION
+    if found > SCHEMA_VERSION:
+        raise BoardUnavailableError(
+            f"The class board database has schema version {found}, newer than this app's "
+            f"({SCHEMA_VERSION}): update the app.",
+            "schema_newer",
+            found=found,
+            supported=SCHEMA_VERSION,
+        )
+    for version in range(found, SCHEMA_VERSION):
+        MIGRATIONS[version](conn)
+    if found < SCHEMA_VERSION:
+        conn.execute(schema_version.delete())
+        conn.execute(insert(schema_version).values(version=SCHEMA_VERSION))
+    return SCHEMA_VERSION
+
+
+def is_current(conn: Connection) -> bool:
+    """Whether the tables exist at the current version (a read: no lock, no write)."""
+    names = set(inspect(conn).get_table_names())
+    if not {table.name for table in metadata.sorted_tables} <= names:
+        return False
+    return conn.execute(select(func.max(schema_version.c.version))).scalar() == SCHEMA_VERSION
