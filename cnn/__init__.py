@@ -43,6 +43,7 @@ from cnn.engine import NumpyModel, from_keras_model  # noqa: E402
 from cnn.evaluation import (  # noqa: E402
     Evaluation,
     evaluate,
+    evaluate_digits,
     misclassified_examples,
     predict_probabilities,
 )
@@ -130,6 +131,7 @@ __all__ = [
     "download_mnist",
     "empty_history",
     "evaluate",
+    "evaluate_digits",
     "feature_maps",
     "from_keras_model",
     "ink_strength",

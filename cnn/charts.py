@@ -457,3 +457,61 @@ def digit_grid_image(
     if invert:
         pixels = 1.0 - pixels
     return np.kron((pixels * 255).astype(np.uint8), np.ones((scale, scale), np.uint8))
+
+
+def digit_counts_figure(counts, *, x_title: str = "Digit", y_title: str = "Digits") -> go.Figure:
+    """Bars of how many digits there are of each label (`counts`: 10 numbers)."""
+    counts = np.asarray(counts, dtype=np.int64)
+    figure = go.Figure(
+        go.Bar(
+            x=[str(d) for d in range(len(counts))], y=counts, text=counts, marker_color=TRAIN_COLOUR
+        )
+    )
+    figure.update_layout(
+        xaxis_title=x_title, yaxis_title=y_title, height=260, margin={"t": 10, "b": 40}
+    )
+    return figure
+
+
+def leaderboard_figure(
+    names: list[str],
+    test_accuracy,
+    mine,
+    *,
+    x_title: str = "Test accuracy",
+    mine_label: str = "yours",
+    others_label: str = "the class",
+) -> go.Figure:
+    """Horizontal bars of each entry's test accuracy, best on top; the viewer's own entries
+    (`mine`: booleans) in their own colour. The axis starts near the lowest score, since
+    MNIST accuracies crowd just under 100 %."""
+    accuracy = np.asarray(test_accuracy, dtype=float)
+    mine = np.asarray(mine, dtype=bool)
+    # Plotly renders some HTML in labels: a student's nickname is shown as text, never markup.
+    names = [escape(str(name)) for name in names]
+    figure = go.Figure()
+    for chosen, label, colour in (
+        (~mine, others_label, TRAIN_COLOUR),
+        (mine, mine_label, VALIDATION_COLOUR),
+    ):
+        figure.add_trace(
+            go.Bar(
+                y=[names[i] for i in np.flatnonzero(chosen)],
+                x=accuracy[chosen],
+                orientation="h",
+                name=label,
+                marker_color=colour,
+                text=[f"{value:.2%}" for value in accuracy[chosen]],
+                hovertemplate="%{y}: %{x:.2%}<extra></extra>",
+            )
+        )
+    low = float(accuracy.min()) if len(accuracy) else 0.9
+    figure.update_layout(
+        xaxis={"title": x_title, "tickformat": ".1%", "range": [max(0.0, low - 0.02), 1.0]},
+        yaxis={"categoryorder": "array", "categoryarray": list(reversed(names))},
+        height=max(200, 28 * len(names) + 80),
+        margin={"t": 10, "b": 40},
+        legend={"orientation": "h"},
+        barmode="overlay",
+    )
+    return figure

@@ -78,8 +78,17 @@ def evaluate(model, data: Dataset, batch_size: int = EVAL_BATCH) -> Evaluation:
     """
     if len(data.x_test) == 0:
         raise ValueError("The dataset has no test images to evaluate on.")
-    probabilities = predict_probabilities(model, data.x_test, batch_size)
-    true = np.asarray(data.y_test, dtype=np.int64)
+    return evaluate_digits(model, data.x_test, data.y_test, batch_size)
+
+
+def evaluate_digits(model, images, labels, batch_size: int = EVAL_BATCH) -> Evaluation:
+    """`evaluate` on any labelled digits (N, 28, 28), e.g. the digits a class drew; the
+    misclassified rows index into `images`. N may be 0: accuracy and loss are then NaN."""
+    images = np.asarray(images)
+    true = np.asarray(labels, dtype=np.int64)
+    if len(images) != len(true):
+        raise ValueError(f"{len(images)} images but {len(true)} labels: expected one each.")
+    probabilities = predict_probabilities(model, images, batch_size)
     predicted = probabilities.argmax(axis=1)
     picked = np.clip(probabilities[np.arange(len(true)), true], _EPSILON, 1.0)
     wrong = np.flatnonzero(predicted != true)
@@ -92,8 +101,8 @@ def evaluate(model, data: Dataset, batch_size: int = EVAL_BATCH) -> Evaluation:
         }
     ).sort_values("confidence", ascending=False, ignore_index=True)
     return Evaluation(
-        loss=float(-np.log(picked).mean()),
-        accuracy=float((predicted == true).mean()),
+        loss=float(-np.log(picked).mean()) if len(true) else float("nan"),
+        accuracy=float((predicted == true).mean()) if len(true) else float("nan"),
         confusion=confusion_matrix(true, predicted),
         misclassified=misclassified,
         probabilities=probabilities,

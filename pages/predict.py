@@ -10,6 +10,7 @@ from streamlit_drawable_canvas import st_canvas
 import cnn
 from cnn import charts
 from ui import keys
+from ui.classboard import show_add_digit
 from ui.frame import ensure_frame
 from ui.state import (
     ModelChoice,
@@ -115,6 +116,7 @@ def show_prediction(model, image, key: str) -> int | None:
             alt=t("predict.saliency"),
         )
         st.caption(t("predict.saliency_help", digit=digit))
+    show_add_digit(image, digit, key)
     return digit
 
 

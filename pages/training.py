@@ -11,6 +11,7 @@ import streamlit as st
 import cnn
 from cnn.recipe import OPTIMIZERS
 from ui import keys
+from ui.classboard import show_submit
 from ui.forms import (
     BATCH_SIZES,
     LEARNING_RATES,
@@ -241,3 +242,4 @@ else:
         show_test_results(run)
         show_mistakes(run)
         show_mlp_comparison(run)
+        show_submit(run, st.session_state.get(keys.MLP))

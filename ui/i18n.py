@@ -23,6 +23,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav.architecture": ("Architecture", "网络结构"),
     "nav.training": ("Training", "训练"),
     "nav.predict": ("Predict", "预测"),
+    "nav.classroom": ("Class", "课堂"),
     "help.home": (
         "The story of the course: data, convolution, pooling, classifier, training, prediction.",
         "课程的主线：数据、卷积、池化、分类器、训练、预测。",
@@ -846,6 +847,175 @@ TEXT: dict[str, tuple[str, str]] = {
     "predict.random_wrong": (
         "Wrong: the true digit is {true}, but the model predicts {predicted}.",
         "错误：真实数字是 {true}，但模型预测为 {predicted}。",
+    ),
+    # --- the class board: pages/classroom.py, ui/classboard.py -----------------------------
+    "help.classroom": (
+        "The class's own digits as a test set, and a live leaderboard of the class's models.",
+        "全班自己写的数字组成的测试集，以及全班模型的实时排行榜。",
+    ),
+    "class.intro": (
+        "Everyone in the class adds digits they drew on the Predict page and submits the models "
+        "they trained: the class's handwriting becomes a test set, and the models race on it.",
+        "每位同学把在“预测”页面写的数字加入这里，并提交自己训练的模型：全班的笔迹成为一个测试集，"
+        "模型在上面一较高下。",
+    ),
+    "class.bad_setting": (
+        "The deployment's class settings are wrong: {error} Ask whoever runs the app to fix it.",
+        "部署的课堂设置有误：{error} 请联系运行本应用的人修改。",
+    ),
+    "class.nickname": ("Your nickname (1–24 characters)", "你的昵称（1–24 个字符）"),
+    "class.code": ("Class code (your teacher gives it)", "课堂代码（由老师提供）"),
+    "class.join": ("Join the class", "加入课堂"),
+    "class.joined_as": (
+        "You are **{nickname}** on the class board.",
+        "你在课堂中的昵称是 **{nickname}**。",
+    ),
+    "class.leave": ("Leave", "退出"),
+    "class.join_first": (
+        "Join the class on the Class page first (a nickname is all it takes).",
+        "请先在“课堂”页面加入课堂（只需一个昵称）。",
+    ),
+    "class.go_join": ("Join the class", "加入课堂"),
+    "class.add_title": ("Add to the class's digits", "加入全班的数字"),
+    "class.meant": ("The digit you meant", "你想写的数字"),
+    "class.add": ("Add", "加入"),
+    "class.added": (
+        "Added as a {label} to the class's digits: see it on the Class page.",
+        "已作为数字 {label} 加入全班的数字，可在“课堂”页面查看。",
+    ),
+    "class.submit_title": ("Submit to the class leaderboard", "提交到全班排行榜"),
+    "class.submit_help": (
+        "The server tests your model itself, on the MNIST test set and on the class's digits.",
+        "服务器会亲自在 MNIST 测试集和全班的数字上测试你的模型。",
+    ),
+    "class.submit_cnn": ("Submit the CNN", "提交卷积神经网络"),
+    "class.submit_mlp": ("Submit the MLP", "提交多层感知器"),
+    "class.scoring": ("Testing the model on the server…", "正在服务器上测试模型…"),
+    "class.submitted": (
+        "Submitted: {accuracy} on the MNIST test set. See the race on the Class page.",
+        "已提交：在 MNIST 测试集上的准确率为 {accuracy}。可在“课堂”页面查看排名。",
+    ),
+    "class.digits_title": ("Our digits", "我们的数字"),
+    "class.no_digits": (
+        "No digits yet: draw one on the Predict page and add it to the class's digits.",
+        "还没有数字：在“预测”页面写一个数字，然后把它加入全班的数字。",
+    ),
+    "class.shipped_on_class": (
+        "Shipped model on the class's {count} digits",
+        "预置模型在全班 {count} 个数字上的准确率",
+    ),
+    "class.shipped_on_mnist": (
+        "… on the {count} MNIST test digits",
+        "… 在 {count} 个 MNIST 测试数字上的准确率",
+    ),
+    "class.lesson": (
+        "A model is only as good as the data it has seen: MNIST was written by American "
+        "students and clerks on paper, ours with a mouse or a finger.",
+        "模型的好坏取决于它见过的数据：MNIST 是美国学生和职员在纸上写的，而我们的数字是用"
+        "鼠标或手指写的。",
+    ),
+    "class.counts": ("Digits per label", "每个标签的数字个数"),
+    "class.digits_axis": ("Digits", "数字个数"),
+    "class.wrong": (
+        "Class digits the shipped model gets wrong ({count})",
+        "预置模型认错的全班数字（{count} 个）",
+    ),
+    "class.wrong_alt": (
+        "The class's digits the shipped model reads wrong, true→predicted",
+        "预置模型认错的全班数字，真实→预测",
+    ),
+    "class.all_digits": ("The class's digits, newest first", "全班的数字，最新的在前"),
+    "class.label_row": ("Digits labelled {label}", "标签为 {label} 的数字"),
+    "class.leaderboard_title": ("Leaderboard", "排行榜"),
+    "class.leaderboard_help": (
+        "Scored by the server. Refreshes every {seconds} s while this page is open.",
+        "由服务器评分。本页打开时每 {seconds} 秒刷新一次。",
+    ),
+    "class.no_entries": (
+        "No models yet: train one on the Training page and submit it.",
+        "还没有模型：在“训练”页面训练一个并提交。",
+    ),
+    "class.you": ("you", "你"),
+    "class.others": ("the class", "全班"),
+    "class.col_rank": ("Rank", "名次"),
+    "class.col_name": ("Nickname", "昵称"),
+    "class.col_label": ("Label", "标签"),
+    "class.col_kind": ("Network", "网络"),
+    "class.col_test": ("MNIST test accuracy", "MNIST 测试准确率"),
+    "class.col_class": ("Class digits accuracy", "全班数字准确率"),
+    "class.col_params": ("Parameters", "参数"),
+    "class.col_epochs": ("Epochs", "训练轮数"),
+    "class.col_seconds": ("Training (s)", "训练用时（秒）"),
+    "class.teacher_title": ("Teacher", "教师"),
+    "class.password": ("Teacher password", "教师密码"),
+    "class.unlock": ("Unlock", "解锁"),
+    "class.remove_entry": ("Leaderboard entry", "排行榜条目"),
+    "class.remove_digit": ("Digit id", "数字编号"),
+    "class.remove": ("Remove", "删除"),
+    "class.clear_sure": (
+        "Yes, remove every digit and entry of this class",
+        "是的，删除本课堂的所有数字和条目",
+    ),
+    "class.clear": ("Clear the board", "清空课堂"),
+    "class.download": (
+        "Download the class's digits (.npz, MNIST layout)",
+        "下载全班的数字（.npz，MNIST 格式）",
+    ),
+    "class.teacher_done": ("Done.", "已完成。"),
+    "class.teacher_not_found": ("There is no such entry or digit.", "没有这个条目或数字。"),
+    # Why the board refused (classroom.ClassroomError.reason).
+    "class.error_unavailable": (
+        "The class board's database cannot be reached right now. Everything else works; try "
+        "again in a moment.",
+        "暂时无法连接课堂的数据库。其他功能不受影响，请稍后再试。",
+    ),
+    "class.error_read_only": (
+        "The class board's database is read-only right now: nothing can be added.",
+        "课堂的数据库目前是只读的：无法添加任何内容。",
+    ),
+    "class.error_nickname_empty": ("Choose a nickname: it is empty.", "请填写昵称：它是空的。"),
+    "class.error_nickname_too_long": (
+        "A nickname has at most {max} characters; this one has {length}.",
+        "昵称最多 {max} 个字符，这个有 {length} 个。",
+    ),
+    "class.error_bad_nickname": (
+        "That nickname cannot be used: choose plain letters and numbers.",
+        "这个昵称不能使用：请用普通的字母和数字。",
+    ),
+    "class.error_wrong_class_code": (
+        "That class code is not right: ask your teacher for it.",
+        "课堂代码不正确：请向老师询问。",
+    ),
+    "class.error_class_code_required": (
+        "Type the class code your teacher gave you.",
+        "请输入老师给你的课堂代码。",
+    ),
+    "class.error_too_fast": (
+        "Not so fast: wait {retry_after:.0f} s and try again.",
+        "太快了：请等 {retry_after:.0f} 秒再试。",
+    ),
+    "class.error_session_quota": (
+        "You have reached the limit of {limit} for this session: nothing more is stored.",
+        "你已达到本次会话 {limit} 个的上限：不再保存更多内容。",
+    ),
+    "class.error_wrong_password": ("That teacher password is not right.", "教师密码不正确。"),
+    "class.error_teacher_disabled": (
+        "This deployment has no teacher password.",
+        "本部署没有设置教师密码。",
+    ),
+    "class.error_image_shape": (
+        "The image must be 28 × 28 pixels; got {shape}.",
+        "图像必须是 28 × 28 像素；收到的是 {shape}。",
+    ),
+    "class.error_image_range": (
+        "The image's values must lie between 0 and 1.",
+        "图像的取值必须在 0 到 1 之间。",
+    ),
+    "class.error_bad_image": ("This is not a digit image.", "这不是数字图像。"),
+    "class.error_bad_label": ("A label is a digit from 0 to 9.", "标签必须是 0 到 9 的数字。"),
+    "class.error_bad_entry": (
+        "This model's scores cannot be stored.",
+        "无法保存这个模型的成绩。",
     ),
 }
 

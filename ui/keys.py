@@ -42,6 +42,13 @@ def train_setting(name: str) -> str:
 TRAIN_ACTION = "train_action"  # "train" | "continue" | "mlp": what the next run starts
 TRAIN_STOP_REQUESTED = "train_stop_requested"  # True once Stop is clicked during a training
 
+# --- the class board (ui.classboard, pages/classroom.py) --------------------------------
+SESSION_ID = "session_id"  # str: this browser session's id, for the board's per-session limits
+CLASS_MEMBER = "class_member"  # dict: nickname, class_code once joined
+CLASS_MY_ENTRIES = "class_my_entries"  # set[int]: leaderboard entries submitted here
+CLASS_TEACHER = "class_teacher"  # str: the teacher password, once it was accepted
+CLASS_NOTICE = "class_notice"  # (kind, text): what the last add or submit did
+
 # --- Predict ------------------------------------------------------------------------------
 PREDICT_CANVAS_VERSION = "predict_canvas_version"  # int: bumped by Clear, part of the key
 PREDICT_SAMPLE = "predict_sample"  # int: index into x_test of the random test digit shown

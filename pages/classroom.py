@@ -1,0 +1,258 @@
+"""Class: the class's own digits as a test set, and a live leaderboard of the models the class
+trained, both on the class board (`classroom`, a real database), plus the teacher's tools."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import classroom
+import cnn
+from cnn import charts
+from ui import keys
+from ui.classboard import error_text, escape, join, joined_board, leave, member, show_notice
+from ui.deployment import class_settings
+from ui.frame import ensure_frame
+from ui.state import dataset, shipped_model, t
+
+ensure_frame()
+
+REFRESH_SECONDS = 5  # the leaderboard rereads the board this often while the page is open
+DIGITS_PER_LABEL = 12  # newest digits shown per label
+WRONG_SHOWN = 20
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_test_accuracy(source: str) -> float:  # noqa: ARG001 (cache key: the data in use)
+    """The shipped model's accuracy on the MNIST test set in use, once per process."""
+    data = dataset()
+    return cnn.evaluate_digits(shipped_model(), data.x_test, data.y_test).accuracy
+
+
+def join_from_form() -> None:
+    refusal = join(st.session_state.get("class_nickname", ""), st.session_state.get("class_code"))
+    if refusal is not None:
+        st.session_state[keys.CLASS_NOTICE] = ("error", refusal)
+
+
+def show_join(settings) -> classroom.Board:
+    """Join with a nickname (and the class code, when the deployment sets one); the page
+    stops here until this session has joined a board it can reach."""
+    joined = member()
+    if joined is None:
+        with st.form("class_join", border=True):
+            st.text_input(t("class.nickname"), max_chars=24, key="class_nickname")
+            if settings.class_code is not None:
+                st.text_input(t("class.code"), key="class_code")
+            st.form_submit_button(t("class.join"), type="primary", on_click=join_from_form)
+        show_notice()
+        st.stop()
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.markdown(t("class.joined_as", nickname=escape(joined["nickname"])))
+        st.button(t("class.leave"), key="class_leave", on_click=leave)
+    board, problem = joined_board()
+    if board is None:
+        st.error(problem)
+        st.stop()
+    return board
+
+
+def show_digit_grids(digits: list) -> None:
+    """The class's digits, a row per label, the newest first."""
+    for label in range(10):
+        images = [digit.pixels for digit in digits if digit.label == label][:DIGITS_PER_LABEL]
+        if images:
+            st.image(
+                charts.digit_grid_image(np.stack(images), columns=DIGITS_PER_LABEL, scale=2),
+                caption=t("class.label_row", label=label),
+            )
+
+
+def show_class_digits(board: classroom.Board) -> None:
+    """Our digits: how many, what they look like, and how the shipped model reads them."""
+    st.header(t("class.digits_title"))
+    counts = board.digit_counts()
+    if not sum(counts.values()):
+        st.info(t("class.no_digits"), icon=":material/draw:")
+        st.page_link("pages/predict.py", label=t("nav.predict"), icon=":material/draw:")
+        return
+    x, y = board.class_digits_array()
+    result = cnn.evaluate_digits(shipped_model(), x, y)
+    data = dataset()
+    left, right = st.columns(2)
+    left.metric(t("class.shipped_on_class", count=len(y)), f"{result.accuracy:.1%}", border=True)
+    right.metric(
+        t("class.shipped_on_mnist", count=len(data.y_test)),
+        f"{shipped_test_accuracy(data.source):.1%}",
+        border=True,
+    )
+    st.caption(t("class.lesson"))
+    counts_column, confusion_column = st.columns(2)
+    with counts_column:
+        st.markdown(f"**{t('class.counts')}**")
+        figure = charts.digit_counts_figure(
+            [counts[label] for label in range(10)],
+            x_title=t("predict.digit"),
+            y_title=t("class.digits_axis"),
+        )
+        st.plotly_chart(figure, key="class_counts", alt=t("class.counts"))
+    with confusion_column:
+        st.markdown(f"**{t('train.confusion')}**")
+        figure = charts.confusion_matrix_figure(
+            result.confusion, x_title=t("train.predicted_digit"), y_title=t("train.true_digit")
+        )
+        figure.update_xaxes(dtick=1).update_yaxes(dtick=1)
+        st.plotly_chart(figure, key="class_confusion", alt=t("train.confusion"))
+    wrong = result.misclassified.head(WRONG_SHOWN)
+    if len(wrong):
+        st.markdown(f"**{t('class.wrong', count=len(result.misclassified))}**")
+        titles = [f"{a}→{b}" for a, b in zip(wrong["true"], wrong["predicted"], strict=True)]
+        grid = charts.digit_grid_figure(x[wrong["index"].to_numpy()], titles, columns=10)
+        st.plotly_chart(grid, key="class_wrong", alt=t("class.wrong_alt"))
+    st.markdown(f"**{t('class.all_digits')}**")
+    show_digit_grids(board.list_digits(limit=10 * DIGITS_PER_LABEL * 10))
+
+
+def leaderboard_table(entries: pd.DataFrame, mine: set) -> pd.DataFrame:
+    """The leaderboard as shown: translated headers, percentages, the viewer's rows marked."""
+    you = t("class.you")
+    return pd.DataFrame(
+        {
+            t("class.col_rank"): entries["rank"],
+            t("class.col_name"): [
+                f"★ {name} ({you})" if entry in mine else name
+                for entry, name in zip(entries["id"], entries["nickname"], strict=True)
+            ],
+            t("class.col_kind"): entries["kind"].str.upper(),
+            t("class.col_test"): [f"{value:.2%}" for value in entries["test_accuracy"]],
+            t("class.col_class"): [
+                "–" if pd.isna(value) else f"{value:.1%}" for value in entries["class_accuracy"]
+            ],
+            t("class.col_params"): [f"{value:,}" for value in entries["params"]],
+            t("class.col_epochs"): entries["epochs"],
+            t("class.col_seconds"): [f"{value:.0f}" for value in entries["seconds"]],
+        }
+    )
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def show_leaderboard(board: classroom.Board) -> None:
+    """The class's models, best first, reread every few seconds (a projector shows the race)."""
+    st.header(t("class.leaderboard_title"))
+    st.caption(t("class.leaderboard_help", seconds=REFRESH_SECONDS))
+    try:
+        entries = board.leaderboard()
+    except classroom.ClassroomError as error:
+        st.error(error_text(error))
+        return
+    if entries.empty:
+        st.info(t("class.no_entries"), icon=":material/leaderboard:")
+        return
+    mine = st.session_state.get(keys.CLASS_MY_ENTRIES, set())
+    st.dataframe(leaderboard_table(entries, mine), hide_index=True, key="class_table")
+    names = [
+        f"#{rank} {name}" for rank, name in zip(entries["rank"], entries["nickname"], strict=True)
+    ]
+    figure = charts.leaderboard_figure(
+        names,
+        entries["test_accuracy"],
+        entries["id"].isin(mine),
+        x_title=t("class.col_test"),
+        mine_label=t("class.you"),
+        others_label=t("class.others"),
+    )
+    st.plotly_chart(figure, key="class_leaderboard_chart", alt=t("class.leaderboard_title"))
+
+
+def teacher_action(action, *args) -> None:
+    """Run a teacher operation with the accepted password; its result is the notice."""
+    try:
+        result = action(st.session_state[keys.CLASS_TEACHER], *args)
+    except (classroom.ClassroomError, ValueError) as error:
+        st.session_state[keys.CLASS_NOTICE] = ("error", error_text(error))
+        return
+    done = result is not False
+    st.session_state[keys.CLASS_NOTICE] = (
+        ("ok", t("class.teacher_done")) if done else ("error", t("class.teacher_not_found"))
+    )
+
+
+def unlock(board: classroom.Board) -> None:
+    password = st.session_state.get("class_password", "")
+    try:
+        board.check_teacher(password)
+    except classroom.ClassroomError as error:
+        st.session_state[keys.CLASS_NOTICE] = ("error", error_text(error))
+        return
+    st.session_state[keys.CLASS_TEACHER] = password
+
+
+def show_teacher(board: classroom.Board, settings) -> None:
+    """Remove an entry or a digit, clear the board, download the digits: with the password."""
+    if settings.teacher_password is None:
+        return
+    with st.expander(t("class.teacher_title"), icon=":material/admin_panel_settings:"):
+        if keys.CLASS_TEACHER not in st.session_state:
+            st.text_input(t("class.password"), type="password", key="class_password")
+            st.button(t("class.unlock"), key="class_unlock", on_click=unlock, args=(board,))
+            show_notice()
+            return
+        recent = board.list_digits(limit=50)
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "id": [digit.id for digit in recent],
+                    t("class.col_label"): [digit.label for digit in recent],
+                    t("class.col_name"): [digit.nickname for digit in recent],
+                }
+            ),
+            hide_index=True,
+            height=180,
+            key="class_recent_digits",
+        )
+        entries = board.leaderboard()
+        entry = st.selectbox(
+            t("class.remove_entry"),
+            list(entries["id"]),
+            format_func=lambda i: f"#{i}",
+            key="class_entry_id",
+        )
+        st.button(
+            t("class.remove"), key="class_remove_entry", on_click=teacher_action,
+            args=(board.remove_entry, entry), disabled=entry is None,
+        )  # fmt: skip
+        digit = st.number_input(t("class.remove_digit"), min_value=1, step=1, key="class_digit_id")
+        st.button(
+            t("class.remove"), key="class_remove_digit", on_click=teacher_action,
+            args=(board.remove_digit, int(digit)),
+        )  # fmt: skip
+        sure = st.checkbox(t("class.clear_sure"), key="class_clear_sure")
+        st.button(
+            t("class.clear"), key="class_clear", on_click=teacher_action,
+            args=(board.clear_board,), disabled=not sure, type="primary",
+        )  # fmt: skip
+        st.download_button(
+            t("class.download"),
+            data=board.export_npz(st.session_state[keys.CLASS_TEACHER]),
+            file_name="class_digits.npz",
+            key="class_download",
+            icon=":material/download:",
+        )
+        show_notice()
+
+
+st.title(t("nav.classroom"))
+st.caption(t("class.intro"))
+try:
+    settings = class_settings()
+except ValueError as error:
+    st.error(t("class.bad_setting", error=error))
+    st.stop()
+board = show_join(settings)
+try:
+    show_class_digits(board)
+    show_leaderboard(board)
+    show_teacher(board, settings)
+except classroom.ClassroomError as error:  # the database went away or turned read-only
+    st.error(error_text(error))

@@ -1,0 +1,117 @@
+"""What the deployment sets for a class: the class board's database, class code and teacher
+password, and caps on training so a whole class gets through the queue.
+
+Each setting comes from an environment variable or from Streamlit secrets
+(`.streamlit/secrets.toml` locally, the app's settings on Community Cloud):
+
+    [class_board]
+    class_code = "ROOM-42"          # or CNN_LAB_CLASS_CODE; unset: one open board
+    teacher_password = "..."        # or CNN_LAB_TEACHER_PASSWORD; unset: no teacher tools
+    max_epochs = 3                  # or CNN_LAB_MAX_EPOCHS; a cap on every training
+    max_train_digits = 20000        # or CNN_LAB_MAX_TRAIN_DIGITS; training digits used
+    preset = "quick"                # or CNN_LAB_CLASS_PRESET; this preset for everyone
+
+    [connections.class_board]
+    url = "postgresql://user:password@host:5432/cnn_lab"   # or CNN_LAB_DATABASE_URL
+
+The environment wins over secrets. Read once per script run (cheap), never cached, so a
+changed secret applies at once.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import streamlit as st
+
+SECTION = "class_board"  # the secrets section, and the st.connection name
+ENV = {
+    "class_code": "CNN_LAB_CLASS_CODE",
+    "teacher_password": "CNN_LAB_TEACHER_PASSWORD",
+    "max_epochs": "CNN_LAB_MAX_EPOCHS",
+    "max_train_digits": "CNN_LAB_MAX_TRAIN_DIGITS",
+    "preset": "CNN_LAB_CLASS_PRESET",
+}
+
+
+@dataclass(frozen=True)
+class ClassSettings:
+    """The deployment's class settings; None where unset.
+
+    Attributes:
+        class_code: the code students must type to join; None for one open board.
+        teacher_password: unlocks the teacher's tools; None hides them.
+        max_epochs: every training stops at this many epochs at most.
+        max_train_digits: every training uses at most this many training digits.
+        preset: the training preset everyone uses (the form is locked to it).
+        database_url: the class board's database; None for the default (SQLite, or
+            `CNN_LAB_DATABASE_URL`, which `classroom` reads itself).
+    """
+
+    class_code: str | None = None
+    teacher_password: str | None = None
+    max_epochs: int | None = None
+    max_train_digits: int | None = None
+    preset: str | None = None
+    database_url: str | None = None
+
+
+def _secrets_section(name: str) -> dict:
+    try:
+        section = st.secrets.get(name, {})
+    except Exception:  # no secrets file, or a malformed one: the environment still works
+        return {}
+    return dict(section) if hasattr(section, "keys") else {}
+
+
+def _positive_int(name: str, value) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} = {value!r}: expected a positive whole number.") from None
+    if number < 1:
+        raise ValueError(f"{name} = {value!r}: expected a positive whole number.")
+    return number
+
+
+def _text(value) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text or None
+
+
+def class_settings() -> ClassSettings:
+    """The settings in force now (environment first, then secrets).
+
+    Raises:
+        ValueError: a cap that is not a positive whole number, or an unknown preset, named.
+    """
+    secrets = _secrets_section(SECTION)
+    values = {name: os.environ.get(variable) or secrets.get(name) for name, variable in ENV.items()}
+    preset = _text(values["preset"])
+    if preset is not None:
+        from cnn.recipe import PRESETS
+
+        if preset not in PRESETS:
+            raise ValueError(f"{ENV['preset']} = {preset!r}: expected one of {', '.join(PRESETS)}.")
+    return ClassSettings(
+        class_code=_text(values["class_code"]),
+        teacher_password=_text(values["teacher_password"]),
+        max_epochs=_positive_int(ENV["max_epochs"], values["max_epochs"]),
+        max_train_digits=_positive_int(ENV["max_train_digits"], values["max_train_digits"]),
+        preset=preset,
+        database_url=_database_url(),
+    )
+
+
+def _database_url() -> str | None:
+    """`CNN_LAB_DATABASE_URL`, else the URL of the `class_board` SQL connection in secrets
+    (read through `st.connection`, which builds its SQLAlchemy engine), else None."""
+    if os.environ.get("CNN_LAB_DATABASE_URL", "").strip():
+        return os.environ["CNN_LAB_DATABASE_URL"].strip()
+    if not _secrets_section("connections").get(SECTION):
+        return None
+    connection = st.connection(SECTION, type="sql")
+    return connection.engine.url.render_as_string(hide_password=False)
