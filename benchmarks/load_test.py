@@ -133,8 +133,10 @@ def main() -> None:
                     timings.setdefault("training", []).append(
                         round(time.perf_counter() - train_began, 1)
                     )
-                if page.locator(f"{MAIN} [data-testid='stException']").count():
-                    errors.append(f"training session {index}: exception box")
+                box = page.locator(f"{MAIN} [data-testid='stException']")
+                if box.count():
+                    message = box.first.inner_text()[:300].replace("\n", " ")
+                    errors.append(f"training session {index}: exception box: {message}")
                     done.add(index)
             time.sleep(0.5)
         unfinished = len(trainers) - len(done)

@@ -11,7 +11,16 @@ import classroom
 import cnn
 from cnn import charts
 from ui import keys
-from ui.classboard import error_text, escape, join, joined_board, leave, member, show_notice
+from ui.classboard import (
+    error_text,
+    escape,
+    join,
+    joined_board,
+    leaderboard_table,
+    leave,
+    member,
+    show_notice,
+)
 from ui.deployment import class_settings
 from ui.frame import ensure_frame
 from ui.state import dataset, shipped_model, t
@@ -112,28 +121,6 @@ def show_class_digits(board: classroom.Board) -> None:
         st.plotly_chart(grid, key="class_wrong", alt=t("class.wrong_alt"))
     st.markdown(f"**{t('class.all_digits')}**")
     show_digit_grids(board.list_digits(limit=10 * DIGITS_PER_LABEL * 10))
-
-
-def leaderboard_table(entries: pd.DataFrame, mine: set) -> pd.DataFrame:
-    """The leaderboard as shown: translated headers, percentages, the viewer's rows marked."""
-    you = t("class.you")
-    return pd.DataFrame(
-        {
-            t("class.col_rank"): entries["rank"],
-            t("class.col_name"): [
-                f"★ {name} ({you})" if entry in mine else name
-                for entry, name in zip(entries["id"], entries["nickname"], strict=True)
-            ],
-            t("class.col_kind"): entries["kind"].str.upper(),
-            t("class.col_test"): [f"{value:.2%}" for value in entries["test_accuracy"]],
-            t("class.col_class"): [
-                "–" if pd.isna(value) else f"{value:.1%}" for value in entries["class_accuracy"]
-            ],
-            t("class.col_params"): [f"{value:,}" for value in entries["params"]],
-            t("class.col_epochs"): entries["epochs"],
-            t("class.col_seconds"): [f"{value:.0f}" for value in entries["seconds"]],
-        }
-    )
 
 
 @st.fragment(run_every=REFRESH_SECONDS)

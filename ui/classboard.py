@@ -9,6 +9,7 @@ import re
 import uuid
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 import classroom
@@ -209,3 +210,25 @@ def show_submit(run: cnn.TrainingRun, mlp: cnn.TrainingRun | None) -> None:
                     args=(mlp, "mlp"),
                 )
         show_notice()
+
+
+def leaderboard_table(entries: pd.DataFrame, mine: set) -> pd.DataFrame:
+    """The leaderboard as shown: translated headers, percentages, the viewer's rows marked."""
+    you = t("class.you")
+    return pd.DataFrame(
+        {
+            t("class.col_rank"): entries["rank"],
+            t("class.col_name"): [
+                f"★ {name} ({you})" if entry in mine else name
+                for entry, name in zip(entries["id"], entries["nickname"], strict=True)
+            ],
+            t("class.col_kind"): entries["kind"].str.upper(),
+            t("class.col_test"): [f"{value:.2%}" for value in entries["test_accuracy"]],
+            t("class.col_class"): [
+                "–" if pd.isna(value) else f"{value:.1%}" for value in entries["class_accuracy"]
+            ],
+            t("class.col_params"): [f"{value:,}" for value in entries["params"]],
+            t("class.col_epochs"): entries["epochs"],
+            t("class.col_seconds"): [f"{value:.0f}" for value in entries["seconds"]],
+        }
+    )
