@@ -29,6 +29,12 @@ class Hold:
         self._queue = queue
         self.started = started
         self.expected_end: float | None = None
+        self.measured = True
+
+    def discard(self) -> None:
+        """Leave this hold's duration out of the estimates (e.g. a training stopped early,
+        whose time says little about the next one's)."""
+        self.measured = False
 
     def expect(self, seconds_left: float | None) -> None:
         """Say that this hold ends in about `seconds_left` seconds (None: unknown)."""
@@ -123,7 +129,8 @@ class TrainingQueue:
         """Hold a training slot for the `with` block, waiting for one first if needed.
 
         Yields the `Hold`. How long the block took counts in later estimates when it ends
-        without an exception (a failed or interrupted training measures nothing).
+        without an exception and without `Hold.discard` (a failed or interrupted training
+        measures nothing).
 
         Args:
             on_wait: called with the 1-based place in line while waiting (every
@@ -160,7 +167,7 @@ class TrainingQueue:
         finally:
             with self._condition:
                 self._holds.remove(hold)
-                if finished:
+                if finished and hold.measured:
                     self._durations.append(max(0.0, self._clock() - hold.started))
                 self._condition.notify_all()
 

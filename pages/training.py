@@ -12,20 +12,28 @@ import cnn
 from cnn.recipe import OPTIMIZERS
 from ui import keys
 from ui.classboard import show_submit
+from ui.deployment import ClassSettings
 from ui.forms import (
     BATCH_SIZES,
     LEARNING_RATES,
-    MAX_EPOCHS,
     TRAINING_FIELDS,
     VALIDATION_SPLIT_RANGE,
+    capped_recipe,
+    epoch_limit,
     recipe_from_form,
     training_form_values,
 )
 from ui.frame import ensure_frame
-from ui.live_training import history_figure, request_training, train_live
+from ui.live_training import (
+    apply_class_caps,
+    class_caps_or_stop,
+    class_data,
+    request_training,
+    show_class_caps,
+    show_history,
+    train_live,
+)
 from ui.state import (
-    data_description,
-    duration,
     kept,
     require_dataset,
     session_run,
@@ -76,9 +84,11 @@ def show_architecture(config: cnn.ModelConfig) -> None:
         )
 
 
-def show_hyperparameters() -> None:
-    """A preset, then each setting it fills in, all kept across page switches."""
+def show_hyperparameters(caps: ClassSettings) -> None:
+    """A preset, then each setting it fills in, all kept across page switches, within the
+    class caps (the preset locked to the class's, at most its epochs)."""
     default = training_form_values("course", native_bf16=cnn.cpu_has_native_bf16())
+    apply_class_caps(caps, default)
     st.subheader(t("train.settings"))
     # Labels fixed now, not looked up in format_func (AppTest calls it outside the run).
     preset_labels = {name: t(f"train.preset_{name}") for name in cnn.PRESETS}
@@ -87,12 +97,16 @@ def show_hyperparameters() -> None:
         list(cnn.PRESETS),
         format_func=preset_labels.__getitem__,
         required=True,
+        disabled=caps.preset is not None,
         **kept(TRAINING_FIELDS["preset"], keys.train_setting("preset"), "course", apply_preset),
     )
     st.caption(t(f"train.preset_{setting('preset')}_help"))
+    if caps.preset is not None:
+        st.caption(t("train.preset_locked"))
     left, middle, right = st.columns(3)
     with left:
-        st.slider(t("train.epochs"), 1, MAX_EPOCHS, **field("epochs", default))
+        most = epoch_limit(caps)  # a slider needs two values: a cap of 1 shows it disabled
+        st.slider(t("train.epochs"), 1, max(most, 2), disabled=most < 2, **field("epochs", default))
         st.select_slider(t("train.batch_size"), BATCH_SIZES, **field("batch_size", default))
     with middle:
         st.slider(
@@ -150,13 +164,15 @@ def test(run: cnn.TrainingRun) -> None:
         run.evaluation = cnn.evaluate(run.model, run.data)
 
 
-def new_run(data: cnn.Dataset) -> cnn.TrainingRun:
-    """A run of the Architecture page's network with the form's recipe, in session state."""
+def new_run(data: cnn.Dataset, caps: ClassSettings) -> cnn.TrainingRun:
+    """A run of the Architecture page's network with the form's recipe (within the class
+    caps), in session state."""
     recipe = recipe_from_form(
         {name: setting(name) for name in TRAINING_FIELDS},
         st.session_state.get(keys.MODEL_CONFIG) or cnn.ModelConfig(),
         native_bf16=cnn.cpu_has_native_bf16(),
     )
+    recipe = capped_recipe(recipe, caps)
     # Build first: a rerun while building must not leave a half-built model.
     run = cnn.TrainingRun(cnn.build_for(recipe), recipe, data)
     st.session_state.pop(keys.MLP, None)
@@ -175,13 +191,13 @@ def train_baseline(run: cnn.TrainingRun) -> None:
         st.session_state[keys.MLP] = baseline
 
 
-def start(action: str, run: cnn.TrainingRun | None, data: cnn.Dataset) -> None:
+def start(action: str, run: cnn.TrainingRun | None, data: cnn.Dataset, caps) -> None:
     """Carry out a Train, Continue or Compare click: train live, then test."""
     if action == "mlp" and run is not None and run.status is RunStatus.DONE:
         train_baseline(run)
         return
     if action == "train":
-        run = new_run(data)
+        run = new_run(data, caps)
     elif action != "continue" or run is None or run.status is not RunStatus.STOPPED:
         return  # a click left over from a run that has changed since
     train_live(run)
@@ -190,43 +206,24 @@ def start(action: str, run: cnn.TrainingRun | None, data: cnn.Dataset) -> None:
         set_model_source("session")
 
 
-def show_history(run: cnn.TrainingRun) -> None:
-    """Accuracy and loss per epoch, and how long it took."""
-    if run.status is RunStatus.STOPPED:
-        stopped = t("train.stopped", done=run.epochs_done, epochs=run.recipe.epochs)
-        st.warning(stopped, icon=":material/pause_circle:")
-    if not run.epochs_done:
-        return
-    st.subheader(t("train.history"))
-    st.plotly_chart(history_figure(run.history), key="train_history", alt=t("train.chart_alt"))
-    precision = "train.precision_bf16" if run.recipe.mixed_precision else "train.precision_fp32"
-    st.caption(
-        t(
-            "train.timing",
-            total=duration(run.seconds),
-            per_epoch=duration(run.seconds / run.epochs_done),
-            precision=t(precision),
-            data=data_description(run.data),
-        )
-    )
-
-
 st.title(t("nav.training"))
 st.caption(t("train.intro"))
-data = require_dataset()
+caps = class_caps_or_stop()
+data = class_data(require_dataset(), caps)  # at most the class's training digits
+show_class_caps(caps)
 action = st.session_state.pop(keys.TRAIN_ACTION, None)
 run = session_run()
 if run is not None and run.status in (RunStatus.NEW, RunStatus.RUNNING):
     run.status = RunStatus.STOPPED  # only the run that trains runs: this one was interrupted
 show_architecture(st.session_state.get(keys.MODEL_CONFIG) or cnn.ModelConfig())
-show_hyperparameters()
+show_hyperparameters(caps)
 show_buttons(run, data, busy=action is not None)
 if action is not None:
     # The live view takes the place of the results below (an empty slot replaces the old
     # results at once instead of leaving them greyed out under the training).
     with st.empty().container():
         try:
-            start(action, run, data)
+            start(action, run, data, caps)
         except ValueError as error:
             st.error(t("train.invalid", error=error))
             st.stop()

@@ -154,3 +154,131 @@ def test_default_slots_rejects_junk(monkeypatch, value):
     with pytest.raises(ValueError, match="CNN_LAB_MAX_TRAININGS") as error:
         default_slots()
     assert repr(value) in str(error.value)
+
+
+# --- estimated waits (a fake clock: no sleeping) -------------------------------------------
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def finished_holds(queue: TrainingQueue, clock: FakeClock, *seconds: float) -> None:
+    for length in seconds:
+        with queue.slot():
+            clock.now += length
+
+
+def test_no_estimate_before_a_hold_has_finished():
+    clock = FakeClock()
+    queue = TrainingQueue(slots=1, clock=clock)
+    assert queue.mean_duration() is None
+    assert queue.estimated_wait(1) is None
+    with queue.slot():
+        clock.now += 30
+        assert queue.estimated_wait(1) is None  # one running, none measured yet
+    assert queue.mean_duration() == 30
+
+
+def test_the_mean_is_over_the_latest_holds():
+    clock = FakeClock()
+    queue = TrainingQueue(slots=1, clock=clock, recent=3)
+    finished_holds(queue, clock, 100, 10, 20, 30)
+    assert queue.mean_duration() == pytest.approx(20)  # the 100 s hold has dropped out
+
+
+def test_one_slot_the_running_one_then_each_ahead_takes_the_mean():
+    clock = FakeClock()
+    queue = TrainingQueue(slots=1, clock=clock)
+    finished_holds(queue, clock, 50, 70)  # mean 60
+    with queue.slot():
+        clock.now += 20  # 40 s left of the mean
+        assert queue.estimated_wait(1) == pytest.approx(40)
+        assert queue.estimated_wait(2) == pytest.approx(100)
+        assert queue.estimated_wait(5) == pytest.approx(40 + 4 * 60)
+        clock.now += 100  # running longer than the mean: it may end any moment
+        assert queue.estimated_wait(1) == pytest.approx(0)
+        assert queue.estimated_wait(3) == pytest.approx(120)
+
+
+def test_waits_spread_over_the_slots():
+    clock = FakeClock()
+    queue = TrainingQueue(slots=2, clock=clock)
+    finished_holds(queue, clock, 60)
+    with queue.slot():
+        clock.now += 50  # ends in 10 s
+        with queue.slot():
+            clock.now += 20  # this one ends in 40 s, the first is over time (0 s)
+            assert queue.estimated_wait(1) == pytest.approx(0)
+            assert queue.estimated_wait(2) == pytest.approx(40)  # the second slot frees
+            assert queue.estimated_wait(3) == pytest.approx(60)  # the first slot's next
+            assert queue.estimated_wait(4) == pytest.approx(100)
+    # Free slots: the first in line starts at once; the third waits for one of two runs.
+    assert queue.estimated_wait(1) == 0
+    assert queue.estimated_wait(2) == 0
+    assert queue.estimated_wait(3) == pytest.approx(queue.mean_duration())
+
+
+def test_a_holder_that_says_how_long_it_needs_is_believed():
+    clock = FakeClock()
+    queue = TrainingQueue(slots=1, clock=clock)
+    finished_holds(queue, clock, 60)
+    with queue.slot() as hold:
+        hold.expect(200)  # a long training: its ETA, not the mean
+        clock.now += 50
+        assert queue.estimated_wait(1) == pytest.approx(150)
+        assert queue.estimated_wait(2) == pytest.approx(210)
+        hold.expect(None)  # unknown again: back to the mean
+        assert queue.estimated_wait(1) == pytest.approx(10)
+
+
+def test_failed_and_discarded_holds_measure_nothing():
+    clock = FakeClock()
+    queue = TrainingQueue(slots=1, clock=clock)
+    with pytest.raises(RuntimeError), queue.slot():
+        clock.now += 5
+        raise RuntimeError("interrupted")
+    with queue.slot() as hold:
+        clock.now += 7
+        hold.discard()
+    assert queue.mean_duration() is None
+    finished_holds(queue, clock, 80)
+    assert queue.mean_duration() == 80
+
+
+def test_waiting_callers_can_read_their_estimate():
+    """`on_wait` gets the place; `estimated_wait(place)` is safe to call from it."""
+    clock = FakeClock()
+    queue = TrainingQueue(slots=1, clock=clock)
+    finished_holds(queue, clock, 30)
+    seen: list[tuple[int, float | None]] = []
+
+    def wait_in_line() -> None:
+        def on_wait(place: int) -> None:
+            seen.append((place, queue.estimated_wait(place)))
+
+        with queue.slot(on_wait=on_wait, poll_seconds=POLL):
+            clock.now += 30
+
+    waiter = threading.Thread(target=wait_in_line)
+    with queue.slot():
+        clock.now += 10
+        waiter.start()
+        wait_until(lambda: seen)
+        assert seen[0] == (1, pytest.approx(20))
+    waiter.join(timeout=10)
+    assert queue.mean_duration() == pytest.approx((30 + 10 + 30) / 3)
+
+
+@pytest.mark.parametrize("place", [0, -1, True, 1.5])
+def test_place_must_be_a_positive_integer(place):
+    with pytest.raises(ValueError, match="place"):
+        TrainingQueue(slots=1).estimated_wait(place)
+
+
+@pytest.mark.parametrize("recent", [0, True, 2.0])
+def test_recent_must_be_a_positive_integer(recent):
+    with pytest.raises(ValueError, match="recent"):
+        TrainingQueue(slots=1, recent=recent)

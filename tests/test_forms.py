@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from cnn.config import ModelConfig
+from cnn.data import Dataset
 from cnn.recipe import PRESETS
+from ui.deployment import ClassSettings
 from ui.forms import (
     BATCH_SIZES,
     FILTER_KEYS,
     LEARNING_RATES,
     MAX_EPOCHS,
     TRAINING_FIELDS,
+    capped_data,
+    capped_form_values,
+    capped_recipe,
+    class_caps,
+    epoch_limit,
     network_form_values,
     network_from_form,
     recipe_from_form,
@@ -81,3 +89,79 @@ def test_the_form_trains_the_architecture_pages_network():
 def test_bfloat16_only_where_the_cpu_computes_it():
     values = training_form_values("course", native_bf16=True)
     assert recipe_from_form(values, ModelConfig(), native_bf16=False).mixed_precision is False
+
+
+# --- the class caps ------------------------------------------------------------------------
+NO_CAPS = ClassSettings()
+
+
+def test_epoch_limit_is_the_lower_of_the_form_and_the_cap():
+    assert epoch_limit(NO_CAPS) == MAX_EPOCHS
+    assert epoch_limit(ClassSettings(max_epochs=3)) == 3
+    assert epoch_limit(ClassSettings(max_epochs=MAX_EPOCHS + 50)) == MAX_EPOCHS
+
+
+def test_capped_form_values_lower_the_epochs_only():
+    values = training_form_values("course", native_bf16=False)  # 10 epochs
+    assert capped_form_values(values, NO_CAPS, native_bf16=False) == values
+    capped = capped_form_values(values, ClassSettings(max_epochs=3), native_bf16=False)
+    assert capped == {**values, "epochs": 3}
+    values["epochs"] = 2
+    assert capped_form_values(values, ClassSettings(max_epochs=3), native_bf16=False) == values
+
+
+def test_the_class_preset_replaces_another_preset_but_keeps_changes_to_its_own():
+    course = training_form_values("course", native_bf16=True)
+    forced = capped_form_values(course, ClassSettings(preset="quick"), native_bf16=True)
+    assert forced == training_form_values("quick", native_bf16=True)
+    tweaked = {**forced, "learning_rate": 0.01, "epochs": 5}  # a student's own changes
+    assert capped_form_values(tweaked, ClassSettings(preset="quick"), native_bf16=True) == tweaked
+    # The best preset's 30 epochs still meet the epoch cap.
+    both = capped_form_values(course, ClassSettings(preset="best", max_epochs=4), native_bf16=True)
+    assert both["preset"] == "best" and both["augment"] is True and both["epochs"] == 4
+
+
+def test_capped_recipe():
+    recipe = PRESETS["best"]  # 30 epochs
+    assert capped_recipe(recipe, NO_CAPS) is recipe
+    assert capped_recipe(recipe, ClassSettings(max_epochs=40)) is recipe
+    capped = capped_recipe(recipe, ClassSettings(max_epochs=3))
+    assert capped == recipe.with_settings(epochs=3)
+    assert capped.augment == recipe.augment and capped.optimizer == recipe.optimizer
+
+
+def tiny_dataset(train: int = 50, test: int = 20) -> Dataset:
+    rng = np.random.default_rng(1)
+    return Dataset(
+        x_train=rng.integers(0, 256, (train, 28, 28), dtype=np.uint8),
+        y_train=np.arange(train, dtype=np.uint8) % 10,
+        x_test=rng.integers(0, 256, (test, 28, 28), dtype=np.uint8),
+        y_test=np.arange(test, dtype=np.uint8) % 10,
+        source="tiny",
+        is_sample=True,
+    )
+
+
+def test_capped_data_keeps_the_whole_test_set():
+    data = tiny_dataset()
+    assert capped_data(data, NO_CAPS) is data
+    assert capped_data(data, ClassSettings(max_train_digits=50)) is data
+    capped = capped_data(data, ClassSettings(max_train_digits=12))
+    assert len(capped.x_train) == len(capped.y_train) == 12
+    np.testing.assert_array_equal(capped.x_test, data.x_test)
+    np.testing.assert_array_equal(capped.y_test, data.y_test)
+    assert capped.is_sample
+    # Real training digits with their labels, the same ones every time.
+    index = [
+        int(np.flatnonzero((data.x_train == image).all(axis=(1, 2)))[0]) for image in capped.x_train
+    ]
+    np.testing.assert_array_equal(data.y_train[index], capped.y_train)
+    again = capped_data(data, ClassSettings(max_train_digits=12))
+    np.testing.assert_array_equal(again.x_train, capped.x_train)
+
+
+def test_class_caps_names_what_is_set():
+    assert class_caps(NO_CAPS) == {}
+    settings = ClassSettings(max_epochs=3, max_train_digits=20_000, preset="quick")
+    assert class_caps(settings) == {"epochs": 3, "train_digits": 20_000, "preset": "quick"}
+    assert class_caps(ClassSettings(class_code="ROOM-1", max_epochs=2)) == {"epochs": 2}

@@ -66,8 +66,10 @@ def _secrets_section(name: str) -> dict:
 
 
 def _positive_int(name: str, value) -> int | None:
-    if value in (None, ""):
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise ValueError(f"{name} = {value!r}: expected a positive whole number.")
     try:
         number = int(value)
     except (TypeError, ValueError):
@@ -82,8 +84,13 @@ def _text(value) -> str | None:
     return text or None
 
 
-def class_settings() -> ClassSettings:
+def class_settings(*, database: bool = True) -> ClassSettings:
     """The settings in force now (environment first, then secrets).
+
+    Args:
+        database: also find the class board's database URL (which opens the `class_board`
+            connection of secrets); False leaves `database_url` None, for pages that need
+            only the caps.
 
     Raises:
         ValueError: a cap that is not a positive whole number, or an unknown preset, named.
@@ -102,7 +109,7 @@ def class_settings() -> ClassSettings:
         max_epochs=_positive_int(ENV["max_epochs"], values["max_epochs"]),
         max_train_digits=_positive_int(ENV["max_train_digits"], values["max_train_digits"]),
         preset=preset,
-        database_url=_database_url(),
+        database_url=_database_url() if database else None,
     )
 
 

@@ -1,14 +1,20 @@
 """The two forms, as plain data: the Architecture page's network form (↔ `ModelConfig`) and
-the Training page's settings (↔ `TrainingRecipe`). No Streamlit here: the pages draw the
-widgets under these keys, and `tests/test_forms.py` checks the mappings both ways.
+the Training page's settings (↔ `TrainingRecipe`), and the caps a class deployment puts on
+them. No Streamlit here: the pages draw the widgets under these keys, and
+`tests/test_forms.py` checks the mappings both ways.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from cnn.config import MAX_BLOCKS, ModelConfig
+from cnn.data import Dataset
 from cnn.recipe import PRESETS, TrainingRecipe
+
+if TYPE_CHECKING:
+    from ui.deployment import ClassSettings
 
 # --- the network form (Architecture) -------------------------------------------------------
 # Filters of a block the current network lacks, offered when the user adds blocks.
@@ -105,3 +111,49 @@ def recipe_from_form(values: Mapping, network: ModelConfig, *, native_bf16: bool
             mixed_precision=bool(values["mixed_precision"]) and native_bf16,
         )
     )
+
+
+# --- the class caps (ui.deployment.ClassSettings) ------------------------------------------
+def epoch_limit(settings: ClassSettings) -> int:
+    """The most epochs the form offers: its own maximum, or the class cap if lower."""
+    if settings.max_epochs is None:
+        return MAX_EPOCHS
+    return min(MAX_EPOCHS, settings.max_epochs)
+
+
+def capped_form_values(values: Mapping, settings: ClassSettings, *, native_bf16: bool) -> dict:
+    """The form's fields within the class caps: the class preset's settings where the form
+    has another preset (the user may change the other fields after), the epochs at most
+    `epoch_limit`."""
+    values = dict(values)
+    if settings.preset is not None and values.get("preset") != settings.preset:
+        values = training_form_values(settings.preset, native_bf16=native_bf16)
+    values["epochs"] = min(int(values["epochs"]), epoch_limit(settings))
+    return values
+
+
+def capped_recipe(recipe: TrainingRecipe, settings: ClassSettings) -> TrainingRecipe:
+    """`recipe` with at most the class's epochs."""
+    if settings.max_epochs is None or recipe.epochs <= settings.max_epochs:
+        return recipe
+    return recipe.with_settings(epochs=settings.max_epochs)
+
+
+def capped_data(data: Dataset, settings: ClassSettings) -> Dataset:
+    """`data` with at most the class's training digits (the same random ones every time:
+    seed 0), and the whole test set; `data` itself when within the cap."""
+    cap = settings.max_train_digits
+    if cap is None or len(data.x_train) <= cap:
+        return data
+    return data.subset(cap, len(data.x_test), seed=0)
+
+
+def class_caps(settings: ClassSettings) -> dict:
+    """The caps in force, for the line that tells users: any of "epochs", "train_digits"
+    and "preset", with their values."""
+    caps = {
+        "epochs": settings.max_epochs,
+        "train_digits": settings.max_train_digits,
+        "preset": settings.preset,
+    }
+    return {name: value for name, value in caps.items() if value is not None}

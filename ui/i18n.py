@@ -211,6 +211,30 @@ TEXT: dict[str, tuple[str, str]] = {
         "层 {layer} 需要形状为 {expected} 的参数，文件中却是 {found}。参数与网络结构不符："
         "请用 model.save('model.keras') 重新保存模型。",
     ),
+    # --- training page: the queue's wait and the class caps --------------------------------
+    "train.waiting_eta": (
+        "Other people are training right now: waiting for a free training slot, place {place} "
+        "in line, about {wait} to wait.",
+        "其他人正在训练：正在等待空闲的训练名额，当前排在第 {place} 位，预计还需等待约 {wait}。",
+    ),
+    "train.bad_class_setting": (
+        "This deployment's class settings are wrong: {error} Training is off until whoever "
+        "runs the app fixes the environment variable or the [class_board] secrets.",
+        "本部署的课堂设置有误：{error} 在运行本应用的人修改环境变量或 [class_board] secrets 配置"
+        "之前，无法训练。",
+    ),
+    "train.class_caps": ("Your teacher set: {caps}.", "老师设定了：{caps}。"),
+    "train.cap_epochs": ("at most {epochs} epochs", "最多 {epochs} 个训练轮数"),
+    "train.cap_train_digits": (
+        "at most {digits} training digits",
+        "最多使用 {digits} 个训练数字",
+    ),
+    "train.cap_preset": ("the {preset} recipe", "“{preset}”训练方案"),
+    "train.cap_separator": (", ", "，"),
+    "train.preset_locked": (
+        "Your teacher set this recipe for the class.",
+        "老师为全班设定了这个训练方案。",
+    ),
     # --- errors shared by pages ------------------------------------------------------------
     "error.unexpected": (
         "Something went wrong: {error}. Your work so far is kept; try again.",

@@ -1,5 +1,6 @@
-"""The live view of a training: its place in the queue, a Stop button, a progress bar with
-the ETA, and the accuracy and loss charts redrawn as it learns.
+"""The live view of a training: its place in the queue and the wait, a Stop button, a
+progress bar with the ETA, and the accuracy and loss charts redrawn as it learns; and the
+caps a class deployment puts on trainings (`ui.deployment`, applied by `ui.forms`).
 
 A training runs inside the script run its button started. Any click while it runs makes
 Streamlit rerun, which raises inside the progress hook: `cnn.continue_training` then records
@@ -17,7 +18,9 @@ import cnn
 from cnn import charts
 from cnn.concurrency import TRAINING_QUEUE
 from ui import keys
-from ui.state import duration, t
+from ui.deployment import ClassSettings, class_settings
+from ui.forms import TRAINING_FIELDS, capped_data, capped_form_values, class_caps
+from ui.state import data_description, duration, t
 
 REDRAW_SECONDS = 1.0  # live charts are redrawn at most this often within an epoch
 
@@ -78,9 +81,10 @@ def train_live(run: cnn.TrainingRun) -> None:
     drawn = {"at": 0.0, "count": 0}
 
     def on_wait(place: int) -> None:
-        waiting.info(t("train.waiting", place=place), icon=":material/hourglass_top:")
+        waiting.info(waiting_text(place), icon=":material/hourglass_top:")
 
     def report(progress: cnn.TrainingProgress) -> None:
+        hold.expect(progress.eta_seconds)  # for the estimates of those waiting
         bar.progress(progress.fraction, text=progress_text(progress))
         now = time.monotonic()
         if progress.epoch_end or now - drawn["at"] >= REDRAW_SECONDS:
@@ -95,6 +99,93 @@ def train_live(run: cnn.TrainingRun) -> None:
             )
             drawn["at"] = now
 
-    with TRAINING_QUEUE.slot(on_wait=on_wait):
+    with TRAINING_QUEUE.slot(on_wait=on_wait) as hold:
         waiting.empty()
         cnn.continue_training(run, progress=report, should_stop=stop_requested)
+        if run.status is not cnn.RunStatus.DONE:
+            hold.discard()  # stopped early: its time says little about the next training's
+
+
+def show_history(run: cnn.TrainingRun) -> None:
+    """Accuracy and loss per epoch, and how long it took."""
+    if run.status is cnn.RunStatus.STOPPED:
+        stopped = t("train.stopped", done=run.epochs_done, epochs=run.recipe.epochs)
+        st.warning(stopped, icon=":material/pause_circle:")
+    if not run.epochs_done:
+        return
+    st.subheader(t("train.history"))
+    st.plotly_chart(history_figure(run.history), key="train_history", alt=t("train.chart_alt"))
+    precision = "train.precision_bf16" if run.recipe.mixed_precision else "train.precision_fp32"
+    st.caption(
+        t(
+            "train.timing",
+            total=duration(run.seconds),
+            per_epoch=duration(run.seconds / run.epochs_done),
+            precision=t(precision),
+            data=data_description(run.data),
+        )
+    )
+
+
+def waiting_text(place: int) -> str:
+    """The place in line, and about how long the wait is once a training has been timed."""
+    wait = TRAINING_QUEUE.estimated_wait(place)
+    if wait is None or wait < 1:  # nothing measured yet, or a slot frees any moment
+        return t("train.waiting", place=place)
+    return t("train.waiting_eta", place=place, wait=duration(wait))
+
+
+# --- the class caps ------------------------------------------------------------------------
+def class_caps_or_stop() -> ClassSettings:
+    """The deployment's caps on training, or an error a person can act on and the page
+    stops there (a cap mistyped must not let a class train uncapped)."""
+    try:
+        return class_settings(database=False)
+    except ValueError as error:
+        st.error(t("train.bad_class_setting", error=error), icon=":material/error:")
+        st.stop()
+
+
+def apply_class_caps(settings: ClassSettings, default: dict) -> None:
+    """Put the Training form's settings (kept in session state) within the caps, before its
+    widgets are drawn; `default`: the form's values where none are kept yet."""
+    values = {
+        name: st.session_state.get(keys.train_setting(name), default[name])
+        for name in TRAINING_FIELDS
+    }
+    capped = capped_form_values(values, settings, native_bf16=cnn.cpu_has_native_bf16())
+    for name, value in capped.items():
+        st.session_state[keys.train_setting(name)] = value
+
+
+def show_class_caps(settings: ClassSettings) -> None:
+    """One line saying what the teacher set, when anything is."""
+    caps = class_caps(settings)
+    if not caps:
+        return
+    parts = []
+    if "epochs" in caps:
+        parts.append(t("train.cap_epochs", epochs=caps["epochs"]))
+    if "train_digits" in caps:
+        parts.append(t("train.cap_train_digits", digits=f"{caps['train_digits']:,}"))
+    if "preset" in caps:
+        parts.append(t("train.cap_preset", preset=t(f"train.preset_{caps['preset']}")))
+    text = t("train.class_caps", caps=t("train.cap_separator").join(parts))
+    st.info(text, icon=":material/school:")
+
+
+def class_data(data: cnn.Dataset, settings: ClassSettings) -> cnn.Dataset:
+    """`data` with at most the class's training digits (shared by all sessions)."""
+    if settings.max_train_digits is None or len(data.x_train) <= settings.max_train_digits:
+        return data
+    return _class_data(data.source, len(data.x_train), settings.max_train_digits, data)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _class_data(source: str, train: int, cap: int, _data: cnn.Dataset) -> cnn.Dataset:
+    # Keyed on the data's source and size and the cap (`_data` is not hashed): one subset
+    # for all sessions, read-only, instead of a copy in every session's run.
+    subset = capped_data(_data, ClassSettings(max_train_digits=cap))
+    for array in (subset.x_train, subset.y_train, subset.x_test, subset.y_test):
+        array.setflags(write=False)
+    return subset

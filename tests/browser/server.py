@@ -60,6 +60,19 @@ PAGES = [
 ]
 
 
+# Not passed on from the caller's environment (extra_env may still set them): the full MNIST
+# path, and the class board's deployment settings, so a developer's own board, class code or
+# teacher password never reaches a test server.
+INHERITED_UNSET = frozenset(
+    {"MNIST_PATH", "CNN_LAB_DATABASE_URL", "CNN_LAB_CLASS_CODE", "CNN_LAB_TEACHER_PASSWORD"}
+)
+
+
+def sqlite_url(path: Path) -> str:
+    """The SQLAlchemy URL of a SQLite file (an absolute path)."""
+    return f"sqlite:///{Path(path).resolve()}"
+
+
 def chromium_path() -> str | None:
     """Debian's Chromium (or `$CHROMIUM`), or None when it is not installed."""
     for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
@@ -98,8 +111,10 @@ class StreamlitServer:
 
     def start(self, timeout_s: float = SERVER_START_TIMEOUT_S) -> StreamlitServer:
         self._keras_home = tempfile.TemporaryDirectory(prefix="cnn_lab_keras_home_")
-        env = {key: value for key, value in os.environ.items() if key != "MNIST_PATH"}
+        env = {key: value for key, value in os.environ.items() if key not in INHERITED_UNSET}
         env["KERAS_HOME"] = self._keras_home.name  # empty: the app falls back to the sample
+        # A fresh, empty class board of its own (never ~/.cnn_lab's); extra_env may name one.
+        env["CNN_LAB_DATABASE_URL"] = sqlite_url(Path(self._keras_home.name) / "class_board.db")
         env["PYTHONUNBUFFERED"] = "1"
         env.update(self.extra_env)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
