@@ -114,8 +114,14 @@ def test_the_class_preset_replaces_another_preset_but_keeps_changes_to_its_own()
     course = training_form_values("course", native_bf16=True)
     forced = capped_form_values(course, ClassSettings(preset="quick"), native_bf16=True)
     assert forced == training_form_values("quick", native_bf16=True)
-    tweaked = {**forced, "learning_rate": 0.01, "epochs": 5}  # a student's own changes
+    quick_epochs = PRESETS["quick"].epochs
+    tweaked = {**forced, "learning_rate": 0.01, "epochs": quick_epochs - 1}  # a student's own
     assert capped_form_values(tweaked, ClassSettings(preset="quick"), native_bf16=True) == tweaked
+    # ... but not more epochs than the class preset has: it is there to keep the queue short.
+    longer = {**forced, "epochs": quick_epochs + 5}
+    capped = capped_form_values(longer, ClassSettings(preset="quick"), native_bf16=True)
+    assert capped["epochs"] == quick_epochs
+    assert capped_recipe(PRESETS["best"], ClassSettings(preset="quick")).epochs == quick_epochs
     # The best preset's 30 epochs still meet the epoch cap.
     both = capped_form_values(course, ClassSettings(preset="best", max_epochs=4), native_bf16=True)
     assert both["preset"] == "best" and both["augment"] is True and both["epochs"] == 4

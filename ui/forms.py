@@ -115,10 +115,13 @@ def recipe_from_form(values: Mapping, network: ModelConfig, *, native_bf16: bool
 
 # --- the class caps (ui.deployment.ClassSettings) ------------------------------------------
 def epoch_limit(settings: ClassSettings) -> int:
-    """The most epochs the form offers: its own maximum, or the class cap if lower."""
-    if settings.max_epochs is None:
-        return MAX_EPOCHS
-    return min(MAX_EPOCHS, settings.max_epochs)
+    """The most epochs the form offers: its own maximum, or the class cap if lower. A class
+    preset caps them too, at the preset's own epochs: "quick for everyone" is meant to keep
+    the queue short."""
+    limit = MAX_EPOCHS if settings.max_epochs is None else min(MAX_EPOCHS, settings.max_epochs)
+    if settings.preset is not None:
+        limit = min(limit, PRESETS[settings.preset].epochs)
+    return limit
 
 
 def capped_form_values(values: Mapping, settings: ClassSettings, *, native_bf16: bool) -> dict:
@@ -133,10 +136,9 @@ def capped_form_values(values: Mapping, settings: ClassSettings, *, native_bf16:
 
 
 def capped_recipe(recipe: TrainingRecipe, settings: ClassSettings) -> TrainingRecipe:
-    """`recipe` with at most the class's epochs."""
-    if settings.max_epochs is None or recipe.epochs <= settings.max_epochs:
-        return recipe
-    return recipe.with_settings(epochs=settings.max_epochs)
+    """`recipe` with at most the class's epochs (`epoch_limit`)."""
+    limit = epoch_limit(settings)
+    return recipe if recipe.epochs <= limit else recipe.with_settings(epochs=limit)
 
 
 def capped_data(data: Dataset, settings: ClassSettings) -> Dataset:
