@@ -8,10 +8,9 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 import cnn
-from cnn import charts
 from ui import keys
-from ui.classboard import show_add_digit
 from ui.frame import ensure_frame
+from ui.prediction import show_prediction
 from ui.state import (
     ModelChoice,
     accept_uploaded_model,
@@ -29,7 +28,6 @@ ensure_frame()
 CANVAS_SIZE = 280  # 10x MNIST's 28 px
 # A 20 px pen on a digit ~200 px tall becomes a ~2 px stroke at 28x28, as in MNIST.
 STROKE_WIDTH = 20
-SMALL_FIGURE_HEIGHT = 260
 
 
 def clear_canvas() -> None:
@@ -68,56 +66,6 @@ def show_model_choice() -> ModelChoice:
     else:
         st.caption(t("predict.using", model=model_source_label(choice.source)))
     return choice
-
-
-def show_prediction(model, image, key: str) -> int | None:
-    """Prediction, confidence, the 10 probabilities, the model's input and a saliency map.
-    Returns the predicted digit (None when the model failed on it)."""
-    try:
-        probabilities = cnn.predict_digit(model, image)
-    except Exception as error:  # an uploaded model may load and still fail to run
-        st.error(t("error.unexpected", error=error))
-        return None
-    digit = int(probabilities.argmax())
-    confidence = float(probabilities[digit])
-    prediction_column, confidence_column = st.columns(2)
-    prediction_column.metric(t("predict.prediction"), digit, border=True)
-    confidence_column.metric(t("predict.confidence"), f"{confidence:.1%}", border=True)
-    if confidence < 0.6:
-        st.caption(t("predict.unsure"))
-    figure = charts.probability_figure(
-        probabilities, x_title=t("predict.digit"), y_title=t("predict.probability")
-    )
-    figure.update_xaxes(type="category")  # every digit labelled, not every other one
-    st.plotly_chart(figure, key=f"{key}_probabilities", alt=t("predict.probabilities_alt"))
-    input_column, saliency_column = st.columns(2)
-    with input_column:
-        st.markdown(f"**{t('predict.model_input')}**")
-        st.plotly_chart(
-            charts.image_heatmap_figure(
-                image,
-                show_values=False,
-                value_format=".2f",
-                show_scale=False,
-                show_axes=False,
-                height=SMALL_FIGURE_HEIGHT,
-            ),
-            key=f"{key}_input",
-            alt=t("predict.model_input"),
-        )
-        st.caption(t("predict.model_input_help"))
-    with saliency_column:
-        st.markdown(f"**{t('predict.saliency')}**")
-        st.plotly_chart(
-            charts.saliency_figure(
-                image, cnn.saliency_map(model, image, digit), height=SMALL_FIGURE_HEIGHT
-            ),
-            key=f"{key}_saliency",
-            alt=t("predict.saliency"),
-        )
-        st.caption(t("predict.saliency_help", digit=digit))
-    show_add_digit(image, digit, key)
-    return digit
 
 
 def show_canvas():
@@ -180,10 +128,10 @@ def show_random_digit(model) -> None:
         return
     st.caption(t("predict.random_caption", index=index, source=data_description(data)))
     verdict = st.empty()
-    predicted = show_prediction(model, data.x_test[index], key="predict_sample")
+    true_digit = int(data.y_test[index])
+    predicted = show_prediction(model, data.x_test[index], "predict_sample", true_digit)
     if predicted is None:
         return
-    true_digit = int(data.y_test[index])
     if predicted == true_digit:
         verdict.success(
             t("predict.random_right", true=true_digit, predicted=predicted),

@@ -51,4 +51,5 @@ CLASS_NOTICE = "class_notice"  # (kind, text): what the last add or submit did
 
 # --- Predict ------------------------------------------------------------------------------
 PREDICT_CANVAS_VERSION = "predict_canvas_version"  # int: bumped by Clear, part of the key
+CURRENT_DIGIT = "current_digit"  # dict: image (28x28 in [0, 1]), label: the lab's digit
 PREDICT_SAMPLE = "predict_sample"  # int: index into x_test of the random test digit shown
