@@ -5,6 +5,7 @@ model on Training). Storage is `classroom`'s; scoring is `cnn`'s NumPy engine.
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 
@@ -39,13 +40,22 @@ def member() -> dict | None:
 
 
 def error_text(error: Exception) -> str:
-    """Why the board refused, in the chosen language (the library's English otherwise)."""
+    """Why the board refused, in the chosen language (the library's English otherwise).
+
+    Each `reason` has a `class.error_<reason>` text, except: every `BoardUnavailableError`
+    but "read_only" (e.g. "bad_url", "schema_newer") reads as "unavailable"; "bad_session"
+    (a programming error) and the base classes' "invalid", "limit" and "error" fall back on
+    `str(error)`. tests/test_class_ui.py checks this against the reasons `classroom` raises.
+    """
     reason = getattr(error, "reason", None)
     if isinstance(error, classroom.BoardUnavailableError):
         reason = "read_only" if reason == "read_only" else "unavailable"
+    details = dict(getattr(error, "details", {}))
+    if "retry_after" in details:  # whole seconds, at least 1: "wait 0 s" helps nobody
+        details["retry_after"] = max(1, math.ceil(details["retry_after"]))
     try:
-        return t(f"class.error_{reason}", **getattr(error, "details", {}))
-    except (KeyError, IndexError):
+        return t(f"class.error_{reason}", **details)
+    except (KeyError, IndexError, ValueError):
         return str(error)
 
 

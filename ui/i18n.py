@@ -1015,8 +1015,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "请输入老师给你的课堂代码。",
     ),
     "class.error_too_fast": (
-        "Not so fast: wait {retry_after:.0f} s and try again.",
-        "太快了：请等 {retry_after:.0f} 秒再试。",
+        "Not so fast: wait {retry_after} s and try again.",
+        "太快了：请等 {retry_after} 秒再试。",
     ),
     "class.error_session_quota": (
         "You have reached the limit of {limit} for this session: nothing more is stored.",

@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import classroom
+from ui.deployment import ENV as CLASS_ENV
 from ui.i18n import translate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,6 +26,18 @@ def offline_sample(monkeypatch, tmp_path_factory):
     machine without network."""
     monkeypatch.delenv("MNIST_PATH", raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path_factory.mktemp("keras_home")))
+
+
+@pytest.fixture(autouse=True)
+def class_board_database(monkeypatch, tmp_path):
+    """A fresh SQLite class board in tmp_path and no class settings from the environment this
+    runs in: no AppTest reads or writes ~/.cnn_lab. Yields the database URL."""
+    for variable in CLASS_ENV.values():
+        monkeypatch.delenv(variable, raising=False)
+    url = f"sqlite:///{tmp_path / 'class_board.db'}"
+    monkeypatch.setenv(classroom.ENV_VAR, url)
+    yield url
+    classroom.dispose_engines()
 
 
 def open_page(page: str | None = None, language: str = "en", **state) -> AppTest:

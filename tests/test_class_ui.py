@@ -1,0 +1,314 @@
+"""The class board's UI helpers without a running app: nicknames escaped for Markdown, every
+refusal of the `classroom` package in both languages, and the deployment's class settings."""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit
+from markdown_it import MarkdownIt
+
+import classroom
+import ui.state
+from classroom import validation
+from cnn.recipe import PRESETS
+from ui.classboard import error_text, escape
+from ui.deployment import ENV, class_settings
+from ui.i18n import TEXT, translate
+
+ROOT = Path(__file__).resolve().parents[1]
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# Reasons with no `class.error_` key, and what the app shows instead:
+# - every `BoardUnavailableError` but "read_only" (a bad URL, a newer schema, ...) is shown as
+#   "unavailable" (`error_text` maps it);
+# - "bad_session" is a programming error (the app makes the session id), and "invalid",
+#   "limit", "error" are only the base classes' defaults: the library's English message.
+SHOWN_AS_UNAVAILABLE = {"bad_url", "schema_newer"}
+ENGLISH_FALLBACK = {"bad_session", "invalid", "limit", "error"}
+
+
+# --- escape ---------------------------------------------------------------------------------
+
+
+def render(markdown: str) -> str:
+    """HTML as a CommonMark renderer that allows raw HTML makes it (stricter than Streamlit)."""
+    return MarkdownIt("commonmark").render(markdown)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "**bold** _it_ `code`",
+        "[link](http://example.com)",
+        "<b>tag</b><script>x</script>",
+        "# heading",
+        "- item",
+        "1. item",
+        "> quote",
+        "![img](http://e/x.png)",
+        "a | b",
+        "~~gone~~",
+        "\\*still star\\*",
+    ],
+)
+def test_escape_shows_markdown_and_html_as_text(text):
+    html = render(escape(text))
+    for tag in (
+        "<strong",
+        "<em",
+        "<code",
+        "<a ",
+        "<b>",
+        "<script",
+        "<h1",
+        "<li",
+        "<blockquote",
+        "<img",
+        "<del",
+    ):
+        assert tag not in html, (text, html)
+    assert html.startswith("<p>") and html.count("<p>") == 1, html
+    # What a reader sees is the text itself.
+    shown = re.sub(r"<[^>]+>", "", html).strip()
+    shown = shown.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    assert shown.replace("&quot;", '"') == text
+
+
+@pytest.mark.parametrize("special", list("\\`*_{}[]()#+-.!|<>~$:&"))
+def test_escape_backslashes_every_special_character(special):
+    assert escape(f"a{special}b") == f"a\\{special}b"
+
+
+def test_escape_leaves_plain_text_and_streamlit_directives_inert():
+    assert escape("Ada 42 李雷") == "Ada 42 李雷"
+    assert escape(123) == "123"
+    # Streamlit's own Markdown: colours, icons, emoji shortcodes and LaTeX.
+    for text in (":red[x]", ":material/home:", ":smile:", "$x^2$"):
+        escaped = escape(text)
+        assert ":" not in escaped.replace("\\:", "") and "$" not in escaped.replace("\\$", "")
+
+
+# --- error_text ---------------------------------------------------------------------------
+
+
+def raised_reasons() -> set[str]:
+    """Every reason the classroom package can raise, read from its source: the classes'
+    `default_reason` and each reason given to an error (second argument or `reason=`)."""
+    reasons = set()
+    for path in sorted((ROOT / "classroom").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Assign) and any(
+                isinstance(target, ast.Name) and target.id == "default_reason"
+                for target in node.targets
+            ):
+                reasons.add(node.value.value)
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "").endswith("Error"):
+                given = node.args[1:2] + [k.value for k in node.keywords if k.arg == "reason"]
+                for value in given:
+                    reasons |= {
+                        leaf.value
+                        for leaf in ast.walk(value)
+                        if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str)
+                    }
+    return reasons
+
+
+def test_every_reason_has_a_translation_or_a_documented_fallback():
+    reasons = raised_reasons()
+    assert {"wrong_password", "too_fast", "read_only", "schema_newer"} <= reasons  # the scan works
+    keyed = {key.removeprefix("class.error_") for key in TEXT if key.startswith("class.error_")}
+    assert reasons - keyed == SHOWN_AS_UNAVAILABLE | ENGLISH_FALLBACK
+    assert not keyed - reasons, "translations of reasons the package never raises"
+
+
+def caught(call, *args, **kwargs) -> classroom.ClassroomError:
+    with pytest.raises(classroom.ClassroomError) as info:
+        call(*args, **kwargs)
+    return info.value
+
+
+def entry(**changes) -> dict:
+    fields = dict(
+        test_accuracy=0.9,
+        class_accuracy=None,
+        params=1,
+        epochs=1,
+        seconds=1.0,
+        recipe={},
+        kind="cnn",
+    )
+    return fields | changes
+
+
+@pytest.fixture
+def board_errors(tmp_path) -> dict[str, classroom.ClassroomError]:
+    """One real error of the classroom package per reason it raises."""
+    url = f"sqlite:///{tmp_path / 'board.db'}"
+    board = classroom.open_board(
+        url,
+        teacher_password="pw",
+        wrong_password_delay=0,
+        limits=classroom.Limits(digits_per_session=1, digit_interval_s=60),
+    )
+    no_teacher = classroom.open_board(url, wrong_password_delay=0)
+    board.add_digit("s1", "Ada", np.zeros((28, 28)), 1)
+    board.submit_entry("s1", "Ada", **entry())
+    quick = classroom.open_board(url, limits=classroom.Limits(digit_interval_s=60))
+    quick.add_digit("s2", "Bob", np.zeros((28, 28)), 2)
+    read_only = classroom.open_board(f"sqlite:///file:{tmp_path / 'board.db'}?mode=ro&uri=true")
+    found = {
+        "bad_nickname": caught(validation.nickname, "a\tb"),
+        "nickname_empty": caught(validation.nickname, "   "),
+        "nickname_too_long": caught(validation.nickname, "x" * 30),
+        "bad_image": caught(validation.image_bytes, np.array(["a"])),
+        "image_shape": caught(validation.image_bytes, np.zeros((3, 3))),
+        "image_range": caught(validation.image_bytes, np.full((28, 28), 2.0)),
+        "bad_label": caught(validation.label, 12),
+        "bad_session": caught(validation.session_id, ""),
+        "class_code_required": caught(classroom.open_board, url, expected_code="ROOM-A"),
+        "wrong_class_code": caught(
+            classroom.open_board, url, class_code="ROOM-B", expected_code="ROOM-A"
+        ),
+        "bad_entry": caught(board.submit_entry, "s3", "Ada", **entry(test_accuracy=1.5)),
+        "wrong_password": caught(board.check_teacher, "PW"),
+        "teacher_disabled": caught(no_teacher.check_teacher, "pw"),
+        "session_quota": caught(board.add_digit, "s1", "Ada", np.zeros((28, 28)), 1),
+        "too_fast": caught(quick.add_digit, "s2", "Bob", np.zeros((28, 28)), 2),
+        "read_only": caught(read_only.add_digit, "s4", "Cleo", np.zeros((28, 28)), 3),
+        "unavailable": caught(classroom.open_board, "sqlite:////nonexistent-cnn-lab/x/board.db"),
+        "bad_url": caught(classroom.open_board, "not a url ::"),
+        "schema_newer": classroom.BoardUnavailableError("newer", "schema_newer", found=9),
+        "invalid": classroom.InvalidInputError("Not right."),
+        "limit": classroom.LimitExceededError("Too much."),
+        "error": classroom.ClassroomError("Something."),
+    }
+    yield found
+    classroom.dispose_engines()
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_error_text_for_every_reason(monkeypatch, board_errors, language):
+    monkeypatch.setattr(ui.state, "language", lambda: language)
+    for reason, error in board_errors.items():
+        assert error.reason == reason, (reason, error)
+    assert set(board_errors) == raised_reasons()  # every reason is made above
+    for reason, error in board_errors.items():
+        text = error_text(error)
+        if reason in ENGLISH_FALLBACK:
+            assert text == str(error), reason
+            continue
+        shown = "unavailable" if reason in SHOWN_AS_UNAVAILABLE else reason
+        details = dict(error.details)
+        if "retry_after" in details:  # shown in whole seconds, at least 1
+            details["retry_after"] = max(1, math.ceil(details["retry_after"]))
+        assert text == translate(f"class.error_{shown}", language, **details), reason
+        assert bool(CJK.search(text)) is (language == "zh"), (reason, text)
+    # The limits' numbers reach the message.
+    assert "60" in error_text(board_errors["too_fast"])
+    assert "24" in error_text(board_errors["nickname_too_long"])
+    assert "30" in error_text(board_errors["nickname_too_long"])
+    assert "1" in error_text(board_errors["session_quota"])
+
+
+def test_error_text_of_a_plain_value_error_is_its_message(monkeypatch):
+    monkeypatch.setattr(ui.state, "language", lambda: "zh")
+    assert error_text(ValueError("CNN_LAB_MAX_EPOCHS = 'x'")) == "CNN_LAB_MAX_EPOCHS = 'x'"
+
+
+# --- class_settings -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def secrets(monkeypatch):
+    """No class settings in the environment; Streamlit secrets are the dict returned."""
+    for variable in [*ENV.values(), classroom.ENV_VAR]:
+        monkeypatch.delenv(variable, raising=False)
+    found: dict = {}
+    monkeypatch.setattr(streamlit, "secrets", found)
+    return found
+
+
+def test_nothing_set_is_an_open_board_without_caps(secrets):
+    assert class_settings() == class_settings(database=False)
+    settings = class_settings()
+    assert (settings.class_code, settings.teacher_password, settings.preset) == (None,) * 3
+    assert (settings.max_epochs, settings.max_train_digits, settings.database_url) == (None,) * 3
+
+
+def test_settings_from_secrets(secrets):
+    secrets["class_board"] = {
+        "class_code": " ROOM-42 ",
+        "teacher_password": "pw",
+        "max_epochs": 3,
+        "max_train_digits": 20000.0,
+        "preset": "quick",
+    }
+    settings = class_settings()
+    assert settings.class_code == "ROOM-42" and settings.teacher_password == "pw"
+    assert settings.max_epochs == 3 and settings.max_train_digits == 20000
+    assert settings.preset == "quick"
+
+
+def test_the_environment_wins_over_secrets(monkeypatch, secrets):
+    secrets["class_board"] = {"class_code": "ROOM-42", "max_epochs": 3, "preset": "quick"}
+    monkeypatch.setenv("CNN_LAB_CLASS_CODE", "ROOM-7")
+    monkeypatch.setenv("CNN_LAB_MAX_EPOCHS", " 5 ")
+    monkeypatch.setenv("CNN_LAB_CLASS_PRESET", "best")
+    monkeypatch.setenv("CNN_LAB_TEACHER_PASSWORD", "   ")  # blank: no teacher tools
+    monkeypatch.setenv(classroom.ENV_VAR, " sqlite:///x.db ")
+    settings = class_settings()
+    assert settings.class_code == "ROOM-7" and settings.max_epochs == 5
+    assert settings.preset == "best" and settings.teacher_password is None
+    assert settings.database_url == "sqlite:///x.db"
+    assert class_settings(database=False).database_url is None
+
+
+@pytest.mark.parametrize("name", ["max_epochs", "max_train_digits"])
+@pytest.mark.parametrize("value", ["lots", "0", "-2", "2.5", "1e3"])
+def test_a_bad_cap_in_the_environment_is_named(monkeypatch, secrets, name, value):
+    monkeypatch.setenv(ENV[name], value)
+    with pytest.raises(ValueError, match=re.escape(f"{ENV[name]} = {value!r}")):
+        class_settings()
+
+
+@pytest.mark.parametrize("value", [True, 2.5, 0, -1, "many", [3]])
+def test_a_bad_cap_in_secrets_is_named(secrets, value):
+    secrets["class_board"] = {"max_epochs": value}
+    with pytest.raises(ValueError, match="CNN_LAB_MAX_EPOCHS") as info:
+        class_settings()
+    assert repr(value) in str(info.value)
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_every_known_preset_is_accepted(monkeypatch, secrets, preset):
+    monkeypatch.setenv("CNN_LAB_CLASS_PRESET", preset)
+    assert class_settings().preset == preset
+
+
+@pytest.mark.parametrize("preset", ["fast", "Quick", "quick!"])
+def test_an_unknown_preset_is_refused(monkeypatch, secrets, preset):
+    monkeypatch.setenv("CNN_LAB_CLASS_PRESET", preset)
+    with pytest.raises(ValueError, match="CNN_LAB_CLASS_PRESET") as info:
+        class_settings()
+    assert repr(preset) in str(info.value)
+    assert all(name in str(info.value) for name in PRESETS)
+
+
+def test_malformed_secrets_leave_the_environment_working(monkeypatch, secrets):
+    class Broken:
+        def get(self, *_args):
+            raise FileNotFoundError("no secrets.toml")
+
+    monkeypatch.setattr(streamlit, "secrets", Broken())
+    monkeypatch.setenv("CNN_LAB_CLASS_CODE", "ROOM-1")
+    assert class_settings().class_code == "ROOM-1"
+
+
+def test_a_short_wait_reads_as_one_second_not_zero():
+    error = classroom.RateLimitError("Wait 0.3 s.", "too_fast", retry_after=0.3, interval=1.0)
+    assert "wait 1 s" in error_text(error)
