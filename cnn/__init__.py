@@ -20,6 +20,7 @@ import os
 # chatter (oneDNN notices, CPU feature lines) stays out of the terminal and the app's log.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from cnn import invariance  # noqa: E402
 from cnn.config import ModelConfig  # noqa: E402
 from cnn.data import (  # noqa: E402
     DataError,
@@ -61,6 +62,7 @@ from cnn.model_io import (  # noqa: E402
     inspect_model_archive,
     load_default_model,
     load_model_file,
+    load_shipped_mlp,
 )
 from cnn.recipe import (  # noqa: E402
     PRESETS,
@@ -136,6 +138,7 @@ __all__ = [
     "from_keras_model",
     "ink_strength",
     "inspect_model_archive",
+    "invariance",
     "layer_specs",
     "layer_table",
     "limit_malloc_arenas",
@@ -143,6 +146,7 @@ __all__ = [
     "load_mnist_file",
     "load_default_model",
     "load_model_file",
+    "load_shipped_mlp",
     "misclassified_examples",
     "load_sample",
     "one_hot",

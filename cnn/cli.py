@@ -1,4 +1,8 @@
-"""`python -m cnn`: train (reproducing the course), download MNIST, print the layer table."""
+"""`python -m cnn`: train (reproducing the course), download MNIST, print the layer table.
+
+`train --network mlp` trains the course's multilayer-perceptron baseline instead of the CNN,
+with the MLP's recipe (`cnn.baseline_recipe`: the course's optimizer, float32).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from pathlib import Path
 from cnn.config import ACTIVATIONS, PADDINGS, POOLINGS, ModelConfig
 from cnn.hardware import MIXED_PRECISION_CHOICES, mixed_precision_for
 from cnn.layer_table import count_params, layer_table
-from cnn.recipe import OPTIMIZERS, PRESETS, SCHEDULES, TrainingRecipe
+from cnn.recipe import OPTIMIZERS, PRESETS, SCHEDULES, TrainingRecipe, baseline_recipe
 
 # The network's flags: ModelConfig's fields, each a flag of the same name.
 _NETWORK_CHOICES = {"padding": PADDINGS, "pooling": POOLINGS, "activation": ACTIVATIONS}
@@ -26,6 +30,9 @@ _SETTING_TYPES = {
     "warmup_fraction": float,
 }
 _SETTING_CHOICES = {"optimizer": OPTIMIZERS, "schedule": SCHEDULES}
+NETWORKS = ("cnn", "mlp")
+# The MLP baseline's layers (`cnn.model.build_mlp` with its defaults), for its summary.
+MLP_HIDDEN_UNITS, MLP_DROPOUT = 1000, 0.5
 
 
 def _flag(name: str) -> str:
@@ -102,6 +109,44 @@ def _recipe(args) -> TrainingRecipe:
     return recipe.with_model(_network(args, recipe.model)).with_settings(**settings)
 
 
+def _mlp_recipe(args) -> TrainingRecipe:
+    """The MLP baseline's recipe for `train --network mlp`; the CNN's flags are refused."""
+    given = [_flag(f.name) for f in fields(ModelConfig) if getattr(args, f.name, None) is not None]
+    if given:
+        raise ValueError(
+            f"{', '.join(given)}: the CNN's network options do not apply to --network mlp."
+        )
+    if args.mixed_precision != "off":
+        raise ValueError("--mixed-precision: the MLP baseline trains in float32 only.")
+    recipe = _recipe(args)
+    return baseline_recipe(recipe, recipe.epochs)
+
+
+def _mlp_config() -> dict:
+    return {"network": "mlp", "hidden_units": MLP_HIDDEN_UNITS, "dropout": MLP_DROPOUT}
+
+
+def _recipe_dict(recipe: TrainingRecipe, mlp: bool) -> dict:
+    data = recipe.to_dict()
+    if mlp:
+        data.pop("model")  # the CNN's network, which the MLP does not use
+    return data
+
+
+def _print_mlp_summary() -> None:
+    pixels, hidden, classes = 28 * 28, MLP_HIDDEN_UNITS, 10
+    rows = [
+        ("flatten", "Flatten", f"{pixels}", 0),
+        ("dense", "Dense (relu)", f"{hidden}", pixels * hidden + hidden),
+        ("dropout", f"Dropout {MLP_DROPOUT}", f"{hidden}", 0),
+        ("output", "Dense (softmax)", f"{classes}", hidden * classes + classes),
+    ]
+    print(f"{'layer':<8} {'type':<16} {'output':>6} {'params':>8}")
+    for name, kind, shape, params in rows:
+        print(f"{name:<8} {kind:<16} {shape:>6} {params:>8,}")
+    print(f"Total params: {sum(row[3] for row in rows):,}")
+
+
 def _print_summary(config: ModelConfig) -> None:
     table = layer_table(config)
     print(table.to_string(index=False))
@@ -123,8 +168,9 @@ def _print_epoch(progress) -> None:
 
 
 def _train(args) -> int:
+    mlp = args.network == "mlp"
     try:
-        recipe = _recipe(args)
+        recipe = _mlp_recipe(args) if mlp else _recipe(args)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -142,13 +188,19 @@ def _train(args) -> int:
             "  (the offline sample: run `python -m cnn download` or set MNIST_PATH "
             "for the full 60,000 digits)"
         )
-    _print_summary(recipe.model)
+    if mlp:
+        _print_mlp_summary()
+    else:
+        _print_summary(recipe.model)
 
     from cnn.evaluation import evaluate
-    from cnn.model import build_for
+    from cnn.model import build_for, build_mlp
     from cnn.training import train
 
-    model = build_for(recipe, seed=args.seed)
+    if mlp:
+        model = build_mlp(MLP_HIDDEN_UNITS, MLP_DROPOUT, optimizer=recipe.optimizer, seed=args.seed)
+    else:
+        model = build_for(recipe, seed=args.seed)
     start = time.perf_counter()
     run = train(model, data, recipe, seed=args.seed, progress=_print_epoch)
     seconds = time.perf_counter() - start
@@ -165,9 +217,10 @@ def _train(args) -> int:
             json.dumps(
                 {
                     "data": data.source,
+                    "network": args.network,
                     "preset": args.preset,
-                    "recipe": recipe.to_dict(),
-                    "config": recipe.model.to_dict(),
+                    "recipe": _recipe_dict(recipe, mlp),
+                    "config": _mlp_config() if mlp else recipe.model.to_dict(),
                     "epochs": recipe.epochs,
                     "batch_size": recipe.batch_size,
                     "validation_split": recipe.validation_split,
@@ -219,6 +272,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", help="save the trained model here, e.g. model.keras")
     train.add_argument("--metrics", help="write test metrics and history to this JSON file")
     train.add_argument("--seed", type=int, help="a random seed: makes the run reproducible")
+    train.add_argument(
+        "--network",
+        choices=NETWORKS,
+        default="cnn",
+        help="cnn (default), or mlp: the course's MLP baseline (Flatten, Dense 1000, Dropout "
+        "0.5, Dense 10), trained as the course trains it; the network options below are for "
+        "the CNN",
+    )
     _add_training_arguments(train)
     _add_network_arguments(train)
     train.set_defaults(run=_train)

@@ -31,6 +31,7 @@ from cnn.engine import (
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL_PATH = MODELS_DIR / "mnist_cnn.keras"
+SHIPPED_MLP_PATH = MODELS_DIR / "mnist_mlp.keras"
 MAX_MODEL_BYTES = 50 * 1024 * 1024  # the app's upload limit too (.streamlit/config.toml)
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # against zip bombs
 WEIGHTS_FILE = "model.weights.h5"
@@ -337,6 +338,19 @@ def load_default_model() -> NumpyModel:
             f"`python -m cnn train --out {DEFAULT_MODEL_PATH}`."
         )
     return model_from_archive(DEFAULT_MODEL_PATH.read_bytes(), str(DEFAULT_MODEL_PATH))
+
+
+@functools.cache
+def load_shipped_mlp() -> NumpyModel:
+    """The shipped MLP baseline (`models/mnist_mlp.keras`, the course's multilayer perceptron
+    trained as the course trains it) as a `NumpyModel`, loaded once per process (read-only
+    arrays: safe to share). The invariance lab compares it with `load_default_model()`."""
+    if not SHIPPED_MLP_PATH.is_file():
+        raise FileNotFoundError(
+            f"The shipped MLP {SHIPPED_MLP_PATH} is missing. Train one with "
+            f"`python -m cnn train --network mlp --out {SHIPPED_MLP_PATH}`."
+        )
+    return model_from_archive(SHIPPED_MLP_PATH.read_bytes(), str(SHIPPED_MLP_PATH))
 
 
 def save_model_bytes(model) -> bytes:

@@ -116,6 +116,91 @@ def test_train_on_a_tiny_file(tmp_path, write_mnist_npz):
     assert result.accuracy == pytest.approx(accuracy, abs=1e-4)
 
 
+@pytest.mark.slow
+def test_train_the_mlp_baseline_on_a_tiny_file(tmp_path, write_mnist_npz):
+    data = write_mnist_npz(tmp_path / "tiny.npz", train=500, test=100)
+    model_path = tmp_path / "mlp.keras"
+    metrics_path = tmp_path / "mlp.json"
+    result = run_cli(
+        "train",
+        "--network",
+        "mlp",
+        "--data",
+        str(data),
+        "--epochs",
+        "1",
+        "--seed",
+        "3",
+        "--out",
+        str(model_path),
+        "--metrics",
+        str(metrics_path),
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert "Data: MNIST, 500 train / 100 test" in lines
+    assert "Total params: 795,010" in lines  # the MLP's table, not the CNN's
+    assert "Total params: 242,062" not in lines
+    assert not any("conv_1" in line for line in lines)
+    assert any(line.startswith("Epoch 1/1 - ") and "val_accuracy" in line for line in lines)
+    final = [line for line in lines if re.fullmatch(r"\[\d+\.\d{4}, [01]\.\d{4}\]", line)]
+    assert len(final) == 1, lines
+    loss, accuracy = json.loads(final[0])
+    assert f"Saved {model_path}" in lines
+
+    metrics = json.loads(metrics_path.read_text())
+    assert metrics["network"] == "mlp"
+    assert metrics["config"] == {"network": "mlp", "hidden_units": 1000, "dropout": 0.5}
+    assert "model" not in metrics["recipe"]
+    assert metrics["epochs"] == 1 and metrics["seed"] == 3
+    assert metrics["batch_size"] == 200 and metrics["validation_split"] == 0.2
+    assert metrics["recipe"]["optimizer"] == {"name": "adam", "learning_rate": 0.001}
+    assert metrics["test_accuracy"] == pytest.approx(accuracy, abs=1e-4)
+    assert metrics["test_loss"] == pytest.approx(loss, abs=1e-4)
+
+    # The NumPy engine reads it without Keras, and it is the model that was evaluated.
+    model = cnn.load_model_file(model_path)
+    assert model.count_params() == 795_010
+    assert cnn.evaluate(model, cnn.load_mnist_file(data)).accuracy == pytest.approx(
+        accuracy, abs=1e-4
+    )
+
+
+def test_the_mlp_takes_the_course_recipe_from_any_preset():
+    from cnn.cli import _mlp_recipe, build_parser
+
+    args = build_parser().parse_args(["train", "--network", "mlp", "--preset", "quick"])
+    recipe = _mlp_recipe(args)
+    assert recipe.optimizer == cnn.PRESETS["course"].optimizer  # baseline_recipe's
+    assert recipe.schedule.name == "constant" and not recipe.mixed_precision
+    assert recipe.epochs == 3 and recipe.batch_size == 128  # the preset's data settings
+    default = build_parser().parse_args(["train"])
+    assert default.network == "cnn"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--filters", "8"], "--filters"),
+        (["--kernel-size", "3", "--dense-units", "10"], "--kernel-size, --dense-units"),
+        (["--mixed-precision", "on"], "--mixed-precision"),
+    ],
+)
+def test_the_mlp_refuses_the_cnn_options(options, message, capsys):
+    from cnn.cli import main
+
+    assert main(["train", "--network", "mlp", *options]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "MLP" in err.upper(), err
+    assert "Traceback" not in err
+
+
+def test_an_unknown_network_is_a_usage_error():
+    result = run_cli("train", "--network", "rnn", timeout=120)
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+
+
 def test_download_fails_fast_without_network(offline_environment):
     # A proxy that refuses connections stands for "no network", whatever this machine has.
     dead = "http://127.0.0.1:9"
