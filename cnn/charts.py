@@ -515,3 +515,49 @@ def leaderboard_figure(
         barmode="overlay",
     )
     return figure
+
+
+def sweep_figure(
+    current,
+    average=None,
+    *,
+    x_title: str = "value",
+    y_title: str = "Probability of the true digit",
+    average_label: str = "{model}, mean of {count} test digits",
+) -> go.Figure:
+    """How each model's probability of the true digit changes along one transformation.
+
+    Args:
+        current: `cnn.invariance.sweep` table for the digit in hand (solid lines).
+        average: the same over many test digits (dashed lines), or None.
+        average_label: the legend of a dashed line, with `{model}` and `{count}`.
+    """
+    figure = go.Figure()
+    colours = [TRAIN_COLOUR, VALIDATION_COLOUR, "#2ca02c", "#d62728"]
+    for index, model in enumerate(dict.fromkeys(current["model"])):
+        colour = colours[index % len(colours)]
+        rows = current[current["model"] == model]
+        figure.add_trace(
+            go.Scatter(
+                x=rows["value"], y=rows["true_probability"], name=str(model),
+                mode="lines+markers", line={"color": colour},
+            )
+        )  # fmt: skip
+        if average is not None:
+            rows = average[average["model"] == model]
+            count = int(rows["images"].iloc[0]) if len(rows) else 0
+            figure.add_trace(
+                go.Scatter(
+                    x=rows["value"], y=rows["true_probability"], mode="lines",
+                    name=average_label.format(model=model, count=count),
+                    line={"color": colour, "dash": "dash"},
+                )
+            )  # fmt: skip
+    figure.update_layout(
+        xaxis_title=x_title,
+        yaxis={"title": y_title, "range": [0, 1.02], "tickformat": ".0%"},
+        height=320,
+        margin={"t": 10, "b": 40},
+        legend={"orientation": "h", "y": -0.3},
+    )
+    return figure

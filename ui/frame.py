@@ -28,6 +28,7 @@ PAGES = (
     ("pages/architecture.py", "nav.architecture", "help.architecture", ":material/account_tree:"),
     ("pages/training.py", "nav.training", "help.training", ":material/model_training:"),
     ("pages/predict.py", "nav.predict", "help.predict", ":material/draw:"),
+    ("pages/lab.py", "nav.lab", "help.lab", ":material/science:"),
     ("pages/classroom.py", "nav.classroom", "help.classroom", ":material/groups:"),
 )
 

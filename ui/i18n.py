@@ -24,6 +24,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav.training": ("Training", "训练"),
     "nav.predict": ("Predict", "预测"),
     "nav.classroom": ("Class", "课堂"),
+    "nav.lab": ("Invariance lab", "不变性实验"),
     "help.home": (
         "The story of the course: data, convolution, pooling, classifier, training, prediction.",
         "课程的主线：数据、卷积、池化、分类器、训练、预测。",
@@ -871,6 +872,71 @@ TEXT: dict[str, tuple[str, str]] = {
     "predict.random_wrong": (
         "Wrong: the true digit is {true}, but the model predicts {predicted}.",
         "错误：真实数字是 {true}，但模型预测为 {predicted}。",
+    ),
+    # --- the invariance lab: pages/lab.py -------------------------------------------------
+    "help.lab": (
+        "Shift, rotate, scale and blur a digit: where does the CNN hold and the MLP break?",
+        "平移、旋转、缩放数字并加入噪声：卷积神经网络在哪里依然可靠，多层感知器又在哪里失效？",
+    ),
+    "lab.intro": (
+        "The course says the CNN beats a multilayer perceptron. Here you see why: move the "
+        "sliders and compare what the two networks read.",
+        "课程的结论是卷积神经网络优于多层感知器。在这里你可以看到原因：拖动滑块，比较两个网络的判断。",
+    ),
+    "lab.random": ("Random test digit", "随机测试数字"),
+    "lab.reset": ("Reset the sliders", "重置滑块"),
+    "lab.digit_source": (
+        "The digit is the last one you predicted on the Predict page (drawn, photographed or "
+        "from the test set), or a random test digit.",
+        "这里的数字是你在“预测”页面最后预测的那个（手写、拍照或来自测试集），或一个随机测试数字。",
+    ),
+    "lab.mlp_source": ("MLP", "多层感知器"),
+    "lab.mlp_shipped": ("Shipped", "预置"),
+    "lab.mlp_session": ("Trained in this session", "本次会话训练的"),
+    "lab.no_mlp": ("The MLP is not available: {error}", "多层感知器不可用：{error}"),
+    "lab.shift_x": ("Shift right (−left)", "向右平移（负值向左）"),
+    "lab.shift_y": ("Shift down (−up)", "向下平移（负值向上）"),
+    "lab.rotate": ("Rotate", "旋转"),
+    "lab.scale": ("Scale", "缩放"),
+    "lab.thickness": ("Stroke thickness", "笔画粗细"),
+    "lab.noise": ("Noise", "噪声"),
+    "lab.transformed": ("The digit transformed (a {label})", "变换后的数字（{label}）"),
+    "lab.reads": ("The {model} reads", "{model} 的判断"),
+    "lab.right": ("right", "正确"),
+    "lab.wrong": ("wrong", "错误"),
+    "lab.confidence": (
+        "Confidence {confidence}; probability of the true {label}: {true}.",
+        "置信度 {confidence}；真实数字 {label} 的概率：{true}。",
+    ),
+    "lab.lesson": (
+        "Weight sharing and pooling make the CNN tolerant to small shifts: the same filter "
+        "finds a stroke wherever it is, and pooling forgets exactly where. The MLP has one "
+        "weight per pixel, so a digit moved by a few pixels lands on weights that never saw "
+        "ink. Neither model was trained on large rotations or sizes, so both fail there: the "
+        "cure is data augmentation, which the Training page offers (the “best” preset).",
+        "权值共享和池化使卷积神经网络能容忍小的平移：同一个卷积核无论笔画在哪里都能找到它，"
+        "而池化恰好忘掉了精确的位置。多层感知器每个像素都有自己的权重，数字移动几个像素后，"
+        "墨迹就落在从未见过墨迹的权重上。两个模型都没有用大角度旋转或大幅缩放的数据训练过，"
+        "所以都会在那里失效：解决办法是数据增强，“训练”页面提供了它（“最佳”预设）。",
+    ),
+    "lab.sweeps_title": ("Where each model breaks", "每个模型在哪里失效"),
+    "lab.sweeps_help": (
+        "Each chart moves one slider from end to end: solid lines for this digit, dashed for "
+        "the mean over {count} test digits.",
+        "每张图把一个滑块从一端拖到另一端：实线是当前数字，虚线是 {count} 个测试数字的平均。",
+    ),
+    "lab.with_average": (
+        "Also the mean over {count} test digits (a few seconds the first time)",
+        "同时显示 {count} 个测试数字的平均（首次需要几秒钟）",
+    ),
+    "lab.true_probability": ("Probability of the true digit", "真实数字的概率"),
+    "lab.average_label": (
+        "{model}, mean of {count} test digits",
+        "{model}，{count} 个测试数字的平均",
+    ),
+    "lab.sweep_alt": (
+        "The true digit's probability for each model along the {name} transformation",
+        "沿 {name} 变换时各模型给出的真实数字概率",
     ),
     # --- the class board: pages/classroom.py, ui/classboard.py -----------------------------
     "help.classroom": (
