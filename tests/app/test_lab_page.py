@@ -1,0 +1,105 @@
+"""The invariance lab in AppTest: the digit in hand under the sliders, the CNN and the MLP side
+by side, a sweep chart per transformation, in both languages."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import assert_no_exception, chart_values, open_page
+
+import cnn
+from ui.i18n import translate
+
+LAB = "pages/lab.py"
+SLIDERS = ("shift_x", "shift_y", "rotate", "scale", "thickness", "noise")
+
+
+@pytest.fixture(scope="module")
+def digit():
+    """A sample test digit both shipped models read right, as the lab keeps it."""
+    sample = cnn.load_sample()
+    return {"image": sample.x_test[0].astype(np.float32) / 255.0, "label": int(sample.y_test[0])}
+
+
+def metric_values(at) -> list[str]:
+    return [metric.value for metric in at.metric]
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_lab_shows_both_models_and_a_sweep_per_transformation(language, digit):
+    at = open_page(LAB, language, current_digit=digit)
+    assert_no_exception(at)
+    assert at.title[0].value == translate("nav.lab", language)
+    labels = [metric.label for metric in at.metric]
+    assert labels == [translate("lab.reads", language, model=m) for m in ("CNN", "MLP")]
+    assert metric_values(at) == [str(digit["label"])] * 2  # both right on the plain digit
+    for name in SLIDERS:
+        assert at.slider(key=f"lab_{name}")
+        figure = json.loads(at.get_by_key(f"lab_sweep_{name}").proto.spec)
+        assert [trace["name"] for trace in figure["data"]] == ["CNN", "MLP"]
+    lesson = at.info[0].value
+    assert lesson == translate("lab.lesson", language)
+
+
+def test_the_sliders_transform_the_digit_and_the_models_read_the_result(digit):
+    at = open_page(LAB, current_digit=digit)
+    plain = chart_values(at, "lab_image")
+    np.testing.assert_allclose(plain, digit["image"], atol=1e-6)
+    at.slider(key="lab_shift_x").set_value(8.0).run()
+    assert_no_exception(at)
+    shifted = chart_values(at, "lab_image")
+    expected = cnn.invariance.transform(digit["image"], dx=8)
+    np.testing.assert_allclose(shifted, expected, atol=1e-6)
+    # What each model reads is what it predicts for the transformed digit.
+    predictions = [str(int(cnn.predict_digit(m, expected).argmax())) for m in shipped_pair()]
+    assert metric_values(at) == predictions
+    # The value is kept across a visit to another page, and Reset brings it back.
+    at.switch_page("pages/home.py").run()
+    at.switch_page(LAB).run()
+    assert at.slider(key="lab_shift_x").value == 8.0
+    at.button(key="lab_reset").click().run()
+    assert at.slider(key="lab_shift_x").value == 0.0
+    np.testing.assert_allclose(chart_values(at, "lab_image"), digit["image"], atol=1e-6)
+
+
+def shipped_pair():
+    return cnn.load_default_model(), cnn.load_shipped_mlp()
+
+
+def test_the_sweep_charts_match_cnn_invariance_sweep(digit):
+    at = open_page(LAB, current_digit=digit)
+    expected = cnn.invariance.sweep(
+        dict(zip(("CNN", "MLP"), shipped_pair(), strict=True)),
+        digit["image"][None],
+        [digit["label"]],
+        "rotate",
+    )
+    for trace, model in enumerate(("CNN", "MLP")):
+        rows = expected[expected["model"] == model]
+        values = chart_values(at, "lab_sweep_rotate", field="y", trace=trace)
+        np.testing.assert_allclose(values, rows["true_probability"], atol=1e-6)
+    # The mean over test digits adds a dashed line per model.
+    at.toggle(key="lab_average").set_value(True).run()
+    assert_no_exception(at)
+    figure = json.loads(at.get_by_key("lab_sweep_shift_x").proto.spec)
+    dashed = [trace for trace in figure["data"] if trace.get("line", {}).get("dash") == "dash"]
+    assert len(dashed) == 2
+
+
+def test_the_digit_comes_from_the_predict_page():
+    at = open_page("pages/predict.py")
+    at.button(key="predict_random").click().run()
+    index = at.session_state["predict_sample"]
+    sample = cnn.load_sample()
+    at.switch_page(LAB).run()
+    assert_no_exception(at)
+    np.testing.assert_allclose(
+        chart_values(at, "lab_image"), sample.x_test[index] / 255.0, atol=1e-6
+    )
+    assert at.session_state["current_digit"]["label"] == int(sample.y_test[index])
+    # Without a digit from Predict, the lab picks a random test digit of its own.
+    fresh = open_page(LAB)
+    assert_no_exception(fresh)
+    assert 0 <= fresh.session_state["current_digit"]["label"] <= 9
