@@ -10,6 +10,7 @@ from streamlit_drawable_canvas import st_canvas
 import cnn
 from ui import keys
 from ui.frame import ensure_frame
+from ui.photo_input import show_photo
 from ui.prediction import show_prediction
 from ui.state import (
     ModelChoice,
@@ -152,5 +153,7 @@ with draw_column:
     drawing = show_canvas()
 with result_column:
     show_drawing_prediction(model, drawing)
+st.divider()
+show_photo(model)
 st.divider()
 show_random_digit(model)

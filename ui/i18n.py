@@ -873,6 +873,55 @@ TEXT: dict[str, tuple[str, str]] = {
         "Wrong: the true digit is {true}, but the model predicts {predicted}.",
         "错误：真实数字是 {true}，但模型预测为 {predicted}。",
     ),
+    # --- a digit on paper, photographed: ui/photo_input.py ---------------------------------
+    "photo.title": ("A digit on paper, photographed", "拍下纸上的数字"),
+    "photo.intro": (
+        "Write a digit on paper (plain, ruled or squared; pen or pencil) and take a photo, or "
+        "upload one. Each step below shows what the app does to it before the model reads it.",
+        "在纸上（白纸、横线纸或方格纸；钢笔或铅笔）写一个数字并拍照，或上传一张照片。"
+        "下面每一步展示了模型读取之前应用对照片做的处理。",
+    ),
+    "photo.camera": ("Take a photo", "拍照"),
+    "photo.upload": ("Or upload a picture (PNG, JPEG, WebP)", "或上传图片（PNG、JPEG、WebP）"),
+    "photo.upload_help": (
+        "One digit, written large, filling much of the picture.",
+        "一个数字，写得大一些，占据图片的大部分。",
+    ),
+    "photo.step_picture": ("The photo", "照片"),
+    "photo.step_light": ("The paper's light", "纸面的光照"),
+    "photo.step_evened": ("Light evened out", "均衡光照后"),
+    "photo.step_digit_mask": ("Ink kept (no lines, no specks)", "保留的墨迹（去掉线条和斑点）"),
+    "photo.step_digit": ("The digit, cropped", "裁剪出的数字"),
+    "photo.step_mnist": ("28 × 28, as MNIST", "28 × 28，与 MNIST 相同"),
+    "photo.error_empty": ("The file is empty.", "文件是空的。"),
+    "photo.error_not_an_image": (
+        "This is not a picture the app can read: use a PNG, JPEG or WebP photo.",
+        "这不是应用能读取的图片：请使用 PNG、JPEG 或 WebP 照片。",
+    ),
+    "photo.error_corrupt": (
+        "The picture is damaged or cut short: take or save it again.",
+        "图片已损坏或不完整：请重新拍摄或保存。",
+    ),
+    "photo.error_too_large": (
+        "The picture has {pixels:,} pixels; the limit is {limit:,}. Take a smaller photo.",
+        "图片有 {pixels:,} 个像素，上限是 {limit:,}。请拍一张小一些的照片。",
+    ),
+    "photo.error_too_small": (
+        "The picture is too small ({width} × {height}): use at least {limit} pixels a side.",
+        "图片太小（{width} × {height}）：每边至少需要 {limit} 个像素。",
+    ),
+    "photo.error_no_ink": (
+        "No ink found: write the digit darker and larger, and fill the picture with the page.",
+        "没有找到墨迹：请把数字写得更深、更大，并让纸张占满画面。",
+    ),
+    "photo.error_only_specks": (
+        "Only specks found, no digit: write the digit larger.",
+        "只找到一些斑点，没有数字：请把数字写大一些。",
+    ),
+    "photo.error_mostly_ink": (
+        "Most of the picture is dark: photograph one digit on a light page.",
+        "图片大部分是暗的：请拍摄浅色纸上的一个数字。",
+    ),
     # --- the invariance lab: pages/lab.py -------------------------------------------------
     "help.lab": (
         "Shift, rotate, scale and blur a digit: where does the CNN hold and the MLP break?",

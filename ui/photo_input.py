@@ -1,0 +1,69 @@
+"""A digit on paper, photographed: the camera or an uploaded picture, each step of
+`cnn.photo_steps` shown small, then the prediction as for a drawing."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnn.photo import PhotoError, PhotoSteps, photo_steps
+from ui.prediction import show_prediction
+from ui.state import t
+
+PHOTO_TYPES = ["png", "jpg", "jpeg", "webp"]  # what phones and laptops send
+SHOWN_STEPS = ("picture", "light", "evened", "digit_mask", "digit", "mnist")
+
+
+def photo_error_text(error: PhotoError) -> str:
+    """Why a picture cannot be read, in the chosen language (the library's English else)."""
+    try:
+        return t(f"photo.error_{error.reason}", **error.details)
+    except (KeyError, IndexError, ValueError):
+        return str(error)
+
+
+def read_photo(source) -> tuple[PhotoSteps | None, str | None]:
+    """The steps for an uploaded or camera picture, or None and why it cannot be read. Any
+    failure is a message: a photo never breaks the page."""
+    try:
+        return photo_steps(source.getvalue()), None
+    except PhotoError as error:
+        return error.steps, photo_error_text(error)
+    except Exception as error:  # a decoder's own surprise: still a message, not a traceback
+        return None, t("photo.error_not_an_image") + f" ({type(error).__name__})"
+
+
+def show_steps(steps: PhotoSteps) -> None:
+    """The steps done, left to right, small."""
+    shown = {name: image for name, image in steps.images().items() if name in SHOWN_STEPS}
+    columns = st.columns(len(SHOWN_STEPS))
+    for column, (name, image) in zip(columns, shown.items(), strict=False):
+        column.image(image, caption=t(f"photo.step_{name}"), width="stretch")
+
+
+def photo_source(key: str):
+    """The camera and an upload side by side; the picture to read (the upload when both)."""
+    camera_column, upload_column = st.columns(2)
+    with camera_column:
+        shot = st.camera_input(t("photo.camera"), key=f"{key}_camera")
+    with upload_column:
+        upload = st.file_uploader(
+            t("photo.upload"), type=PHOTO_TYPES, key=f"{key}_upload", help=t("photo.upload_help")
+        )
+    return upload if upload is not None else shot
+
+
+def show_photo(model) -> None:
+    """Predict page: photograph a digit written on paper and see what the model reads."""
+    st.subheader(t("photo.title"))
+    st.caption(t("photo.intro"))
+    source = photo_source("predict_photo")
+    if source is None:
+        return
+    steps, problem = read_photo(source)
+    if steps is not None:
+        show_steps(steps)
+    if problem is not None:
+        st.warning(problem, icon=":material/photo_camera:")
+        return
+    if model is not None:
+        show_prediction(model, steps.mnist, key="predict_photo_result")
