@@ -23,6 +23,7 @@ from ui.classboard import (
 )
 from ui.deployment import class_settings
 from ui.frame import ensure_frame
+from ui.photo_input import show_class_photo
 from ui.state import dataset, shipped_model, t
 
 ensure_frame()
@@ -237,6 +238,8 @@ except ValueError as error:
     st.error(t("class.bad_setting", error=error))
     st.stop()
 board = show_join(settings)
+show_notice()
+show_class_photo()
 try:
     show_class_digits(board)
     show_leaderboard(board)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cnn.photo import PhotoError, PhotoSteps, photo_steps
+from ui.classboard import add_digit
 from ui.prediction import show_prediction
 from ui.state import t
 
@@ -67,3 +68,25 @@ def show_photo(model) -> None:
         return
     if model is not None:
         show_prediction(model, steps.mnist, key="predict_photo_result")
+
+
+def show_class_photo() -> None:
+    """Class page: add a digit photographed on paper to the class's digits, as read by
+    `photo_to_mnist`, with the digit the student meant."""
+    with st.expander(t("photo.class_title"), icon=":material/photo_camera:"):
+        upload = st.file_uploader(t("photo.upload"), type=PHOTO_TYPES, key="class_photo_upload")
+        if upload is None:
+            return
+        steps, problem = read_photo(upload)
+        if problem is not None:
+            st.warning(problem, icon=":material/photo_camera:")
+            return
+        st.image(steps.images()["mnist"], caption=t("photo.step_mnist"), width=112)
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            label = st.selectbox(t("class.meant"), list(range(10)), key="class_photo_label")
+            st.button(
+                t("class.add"),
+                key="class_photo_add",
+                on_click=add_digit,
+                args=(steps.mnist, label),
+            )
