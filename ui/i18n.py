@@ -923,6 +923,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "Most of the picture is dark: photograph one digit on a light page.",
         "图片大部分是暗的：请拍摄浅色纸上的一个数字。",
     ),
+    "photo.error_too_dark": (
+        "The picture is almost black: take it in more light.",
+        "图片几乎全黑：请在更亮的地方拍摄。",
+    ),
     # --- the invariance lab: pages/lab.py -------------------------------------------------
     "help.lab": (
         "Shift, rotate, scale and blur a digit: where does the CNN hold and the MLP break?",

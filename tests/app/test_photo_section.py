@@ -87,3 +87,36 @@ def test_the_class_page_takes_a_photographed_digit(sample):
     ]
     label = translate("class.shipped_on_class", "en", count=1)
     assert [m.label for m in at.metric][0] == label
+
+
+REASONS = (
+    "empty", "not_an_image", "corrupt", "too_large", "too_small",
+    "no_ink", "only_specks", "mostly_ink", "too_dark",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_every_photo_refusal_reads_in_the_chosen_language(language, monkeypatch):
+    """Real refusals of `cnn.photo` (each reason it raises) through the page's own wording."""
+    import ui.state
+    from ui.photo_input import photo_error_text
+
+    monkeypatch.setattr(ui.state, "language", lambda: language)
+    jpeg = synthetic_photo(np.zeros((28, 28), np.uint8), rng=2)
+    pictures = {
+        "empty": b"",
+        "not_an_image": b"junk",
+        "corrupt": jpeg[: len(jpeg) // 3],
+        "too_small": np.zeros((4, 4), np.uint8),
+        "no_ink": jpeg,
+        "too_dark": np.zeros((100, 100), np.uint8),
+    }
+    for expected, picture in pictures.items():
+        with pytest.raises(cnn.photo.PhotoError) as refusal:
+            cnn.photo.photo_to_mnist(picture)
+        assert refusal.value.reason == expected
+        assert photo_error_text(refusal.value) == translate(
+            f"photo.error_{expected}", language, **refusal.value.details
+        )
+    for reason in REASONS:  # and every other reason has its text too
+        translate(f"photo.error_{reason}", language, pixels=1, limit=1, width=1, height=1)
