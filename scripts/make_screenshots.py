@@ -74,9 +74,17 @@ def main() -> int:
                 go_to(page, text(nav_key, language), text(title_key, language))
                 if name == "predict":
                     draw_seven(page, language)
+                if name == "lab":
+                    shift_right(page, steps=4)
+                if name == "classroom":
+                    join_class(page, language)
                 assert_no_exception(page)
                 path = screenshot(page, f"{name}_{language}", folder=args.out)
                 print(path.relative_to(ROOT))
+                if name == "predict":
+                    upload_photo(page, language)
+                    path = screenshot(page, f"predict_photo_{language}", folder=args.out)
+                    print(path.relative_to(ROOT))
                 for key, tabs in TABS.get(name, ()):
                     for tab_name in tabs[1:]:  # then each other tab, and back to the first
                         open_tab(page, text(f"{TAB_TEXT_PREFIX[key]}{tab_name}", language))
@@ -107,6 +115,42 @@ def draw_seven(page, language: str, attempts: int = 3) -> None:
         read_prediction(page, language)
         return
     raise RuntimeError(f"no prediction after {attempts} drawings")
+
+
+def upload_photo(page, language: str) -> None:
+    """A generated phone photo of a test digit (blue ink on ruled paper) on the Predict page;
+    the page is then scrolled to it."""
+    import tempfile
+
+    import cnn
+    from cnn.photo_synth import synthetic_photo
+
+    digit = cnn.load_sample().x_test[5]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "digit.jpg"
+        path.write_bytes(synthetic_photo(digit, paper="ruled", ink="blue", rng=5))
+        page.locator(".st-key-predict_photo_upload input[type='file']").set_input_files(str(path))
+        page.get_by_text(text("photo.step_mnist", language)).first.wait_for(timeout=60_000)
+    wait_for_idle(page)
+
+
+def shift_right(page, steps: int) -> None:
+    """The invariance lab's shift slider, `steps` pixels to the right."""
+    slider = page.locator(".st-key-lab_shift_x").get_by_role("slider")
+    slider.focus()
+    for _ in range(steps):
+        slider.press("ArrowRight")
+    slider.blur()
+    wait_for_idle(page)
+
+
+def join_class(page, language: str) -> None:
+    """Join the class board (once per session) so the Class page shows the board."""
+    field = page.locator(".st-key-class_nickname input")
+    if field.count():
+        field.fill("Ada")
+        page.get_by_role("button", name=text("class.join", language)).click()
+        wait_for_idle(page)
 
 
 def train_one_epoch(page) -> None:
