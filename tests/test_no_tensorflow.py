@@ -115,6 +115,13 @@ at.button(key="predict_random").click().run()
 no_exception(at, "pages/predict.py, a random test digit")
 assert at.metric[0].label == "Prediction", [m.label for m in at.metric]
 charts = len(at.get("plotly_chart"))
+# The invariance lab (both shipped models, the sweeps) and the Class page (a photo read,
+# the board) run in NumPy too.
+at.switch_page("pages/lab.py").run()
+no_exception(at, "pages/lab.py")
+at.switch_page("pages/classroom.py").run()
+no_exception(at, "pages/classroom.py")
+check("the lab and the Class page")
 
 check("everything")
 assert "tensorflow" not in sys.modules and "keras" not in sys.modules
@@ -136,6 +143,8 @@ print("NO-TENSORFLOW-CHECK-PASSED")
 def run_without_tensorflow(upload: Path, out: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("MNIST_PATH", None)
+    # The Class page's board: a fresh SQLite file beside the output, never ~/.cnn_lab.
+    env["CNN_LAB_DATABASE_URL"] = f"sqlite:///{out.parent / 'class_board.db'}"
     return subprocess.run(
         [sys.executable, "-c", SCRIPT, str(upload), str(out)],
         cwd=ROOT,

@@ -1045,12 +1045,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "还没有数字：在“预测”页面写一个数字，然后把它加入全班的数字。",
     ),
     "class.shipped_on_class": (
-        "Shipped model on the class's {count} digits",
-        "预置模型在全班 {count} 个数字上的准确率",
+        "Shipped model on the class's digits ({count})",
+        "预置模型在全班数字上的准确率（{count} 个）",
     ),
     "class.shipped_on_mnist": (
-        "… on the {count} MNIST test digits",
-        "… 在 {count} 个 MNIST 测试数字上的准确率",
+        "… on the MNIST test digits ({count})",
+        "… 在 MNIST 测试数字上的准确率（{count} 个）",
     ),
     "class.lesson": (
         "A model is only as good as the data it has seen: MNIST was written by American "

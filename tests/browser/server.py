@@ -2,8 +2,9 @@
 
 Shared by `tests/browser/conftest.py` and `scripts/make_screenshots.py`, so both see the app
 the same way: `streamlit run app.py` on a free port of 127.0.0.1, offline (no `MNIST_PATH`,
-an empty Keras cache: the 5,000-digit sample), driven by Debian's Chromium through the
-`playwright` package (playwright's own browser download does not work everywhere).
+an empty Keras cache: the 5,000-digit sample), with a fresh, empty SQLite class board of its own
+(never ~/.cnn_lab's), driven by Debian's Chromium through the `playwright` package
+(playwright's own browser download does not work everywhere).
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ PAGES = [
     ("architecture", "architecture", "nav.architecture", "nav.architecture"),
     ("training", "training", "nav.training", "nav.training"),
     ("predict", "predict", "nav.predict", "nav.predict"),
+    ("lab", "lab", "nav.lab", "nav.lab"),
+    ("classroom", "classroom", "nav.classroom", "nav.classroom"),
 ]
 
 
