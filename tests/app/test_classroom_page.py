@@ -264,7 +264,8 @@ def test_the_page_in_both_languages(language):
 def test_no_teacher_tools_without_a_password_set():
     at = join(open_page(PAGE), "Ada")
     assert_no_exception(at)
-    assert not at.expander
+    teacher = translate("class.teacher_title", "en")
+    assert teacher not in [expander.label for expander in at.expander]
     assert not {"class_password", "class_unlock", "class_clear", "class_download"} & keys_of(at)
 
 
@@ -272,7 +273,8 @@ def test_no_teacher_tools_without_a_password_set():
 def test_a_wrong_password_is_refused(monkeypatch, language):
     monkeypatch.setenv("CNN_LAB_TEACHER_PASSWORD", PASSWORD)
     at = join(open_page(PAGE, language), "Ada")
-    assert at.expander[0].label == translate("class.teacher_title", language)
+    labels = [expander.label for expander in at.expander]
+    assert translate("class.teacher_title", language) in labels
     at.text_input(key="class_password").input(PASSWORD.upper())
     at.button(key="class_unlock").click().run()
     assert_no_exception(at)
