@@ -882,6 +882,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "下面每一步展示了模型读取之前应用对照片做的处理。",
     ),
     "photo.camera": ("Take a photo", "拍照"),
+    "photo.use_camera": ("Use the camera", "使用摄像头"),
     "photo.class_title": ("Add a digit photographed on paper", "添加一张纸上数字的照片"),
     "photo.upload": ("Or upload a picture (PNG, JPEG, WebP)", "或上传图片（PNG、JPEG、WebP）"),
     "photo.upload_help": (

@@ -42,10 +42,13 @@ def show_steps(steps: PhotoSteps) -> None:
 
 
 def photo_source(key: str):
-    """The camera and an upload side by side; the picture to read (the upload when both)."""
+    """An upload, and the camera once asked for (it is not started, and its component not
+    loaded, before); the picture to read (the upload when both)."""
     camera_column, upload_column = st.columns(2)
     with camera_column:
-        shot = st.camera_input(t("photo.camera"), key=f"{key}_camera")
+        shot = None
+        if st.toggle(t("photo.use_camera"), key=f"{key}_camera_on"):
+            shot = st.camera_input(t("photo.camera"), key=f"{key}_camera")
     with upload_column:
         upload = st.file_uploader(
             t("photo.upload"), type=PHOTO_TYPES, key=f"{key}_upload", help=t("photo.upload_help")
