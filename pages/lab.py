@@ -94,6 +94,7 @@ def show_controls() -> dict:
         with columns[index % 3]:
             value = st.slider(
                 t(f"lab.{name}"), float(spec.low), float(spec.high), step=float(spec.step),
+                format="%d" if spec.step == 1 else "%.2f",
                 **kept(widget_key, value_key, float(spec.neutral)),
             )  # fmt: skip
         settings[spec.parameter] = int(value) if spec.parameter in ("dx", "dy") else value
@@ -116,7 +117,8 @@ def show_side_by_side(image: np.ndarray, label: int, models: dict) -> None:
             st.metric(
                 t("lab.reads", model=name), predicted, border=True,
                 delta=t("lab.right") if predicted == label else t("lab.wrong"),
-                delta_color="normal" if predicted == label else "inverse",
+                delta_color="green" if predicted == label else "red",
+                delta_arrow="off",
             )  # fmt: skip
             st.caption(
                 t(

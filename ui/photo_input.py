@@ -11,6 +11,7 @@ from ui.prediction import show_prediction
 from ui.state import t
 
 PHOTO_TYPES = ["png", "jpg", "jpeg", "webp"]  # what phones and laptops send
+STEP_WIDTH = 110  # px: small, side by side, whatever the picture's shape
 SHOWN_STEPS = ("picture", "light", "evened", "digit_mask", "digit", "mnist")
 
 
@@ -38,7 +39,7 @@ def show_steps(steps: PhotoSteps) -> None:
     shown = {name: image for name, image in steps.images().items() if name in SHOWN_STEPS}
     columns = st.columns(len(SHOWN_STEPS))
     for column, (name, image) in zip(columns, shown.items(), strict=False):
-        column.image(image, caption=t(f"photo.step_{name}"), width="stretch")
+        column.image(image, caption=t(f"photo.step_{name}"), width=STEP_WIDTH)
 
 
 def photo_source(key: str):
