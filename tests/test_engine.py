@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from keras_graphs import skip_connection, two_heads
 
 import cnn
 from cnn.engine import (
@@ -313,21 +314,6 @@ def _sequential(*layers, input_shape=(28, 28, 1)):
     return keras.Sequential([keras.Input(shape=input_shape), *layers])
 
 
-def _skip_connection():
-    inputs = keras.Input(shape=(28, 28, 1))
-    x = keras.layers.Conv2D(1, 3, padding="same")(inputs)
-    x = keras.layers.Add()([x, inputs])
-    x = keras.layers.Flatten()(x)
-    return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(x))
-
-
-def _two_heads():
-    inputs = keras.Input(shape=(28, 28, 1))
-    x = keras.layers.Flatten()(inputs)
-    heads = [keras.layers.Dense(10, activation="softmax")(x) for _ in range(2)]
-    return keras.Model(inputs, heads)
-
-
 L = keras.layers
 UNSUPPORTED = {
     "conv-strides-2": (
@@ -378,8 +364,8 @@ UNSUPPORTED = {
         lambda: _sequential(L.LSTM(8), L.Dense(10), input_shape=(28, 28)),
         ("LSTM", "", "LSTM layer"),
     ),
-    "skip-connection": (_skip_connection, ("Functional", "layer graph", "not a simple chain")),
-    "two-heads": (_two_heads, ("Functional", "layer graph", "not a simple chain")),
+    "skip-connection": (skip_connection, ("Functional", "layer graph", "not a simple chain")),
+    "two-heads": (two_heads, ("Functional", "layer graph", "not a simple chain")),
 }
 
 

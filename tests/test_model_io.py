@@ -12,6 +12,7 @@ import h5py
 import keras
 import numpy as np
 import pytest
+from keras_graphs import skip_connection, two_heads
 
 import cnn
 import cnn.model_io
@@ -314,22 +315,6 @@ def test_refuses_an_unknown_layer_claiming_to_be_keras(saved):
 # ---------------------------------------------------------------- refused: the engine cannot run
 
 
-def _skip_connection():
-    inputs = keras.Input(shape=(28, 28, 1))
-    x = keras.layers.Conv2D(1, 3, padding="same")(inputs)
-    x = keras.layers.Add()([x, inputs])
-    x = keras.layers.Flatten()(x)
-    return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(x))
-
-
-def _two_heads():
-    """Only supported layers, but not a chain: two outputs read the same layer."""
-    inputs = keras.Input(shape=(28, 28, 1))
-    x = keras.layers.Flatten()(inputs)
-    heads = [keras.layers.Dense(10, activation="softmax")(x) for _ in range(2)]
-    return keras.Model(inputs, heads)
-
-
 @pytest.mark.parametrize(
     ("build", "named"),
     [
@@ -365,8 +350,8 @@ def _two_heads():
             ),
             ("Dense with activation='gelu'", "Dense activation='gelu'"),
         ),
-        (_skip_connection, ("Add layer", "Add")),
-        (_two_heads, ("not a simple chain", "Functional layer graph")),
+        (skip_connection, ("Add layer", "Add")),
+        (two_heads, ("not a simple chain", "Functional layer graph")),
     ],
     ids=["global-average-pooling", "conv-strides-2", "gelu", "skip-connection", "two-heads"],
 )
