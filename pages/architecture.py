@@ -1,11 +1,12 @@
 """Architecture: edit the CNN, count its parameters, and watch convolution, pooling and
 activation functions work on a real digit.
 
-Four tabs whose content runs only while open: the network (form, layer table, shape diagram),
-convolution, pooling and activation, and inside the trained network (the last three are
-`ui.explainers`). The
-page opens on the first, which draws no Plotly chart (the diagram is an SVG image), so the
-browser need not load Plotly before the page is complete. The last tab, and the Convolution
+Four tabs whose content runs only while open: the network (parameter counts, layer table,
+shape diagram, and the form behind "Change the network"), convolution, pooling and
+activation, and inside the trained network (the last three are `ui.explainers`). The page
+opens on the first, which draws no Plotly chart (the diagram is an SVG image) and, on a first
+visit, not the form either (its eleven widgets made the first visit ~0.35 s slower: README,
+"Light pages"), so the page is complete sooner. The last tab, and the Convolution
 tab's "Look inside the trained model" toggle, use the model in use through the NumPy engine
 (`cnn.engine`): this page never imports TensorFlow.
 """
@@ -32,7 +33,7 @@ from cnn.config import (
 from ui import explainers, keys
 from ui.forms import FILTER_KEYS, network_form_values, network_from_form
 from ui.frame import ensure_frame
-from ui.state import chapter_tabs, require_dataset, t
+from ui.state import chapter_tabs, kept, require_dataset, t
 
 ensure_frame()
 
@@ -206,8 +207,20 @@ def show_shapes(config: ModelConfig) -> None:
         )
 
 
+def show_editor() -> None:
+    """The form behind a toggle, closed on a first visit with the course's network; open
+    while the user has it open (kept across page switches) or a network of their own."""
+    opened = st.toggle(
+        t("arch.edit"),
+        help=t("arch.edit_help"),
+        **kept("arch_edit", keys.ARCH_EDIT, current_config() != COURSE),
+    )
+    if opened:
+        show_network_form()
+
+
 def show_network() -> None:
-    show_network_form()
+    show_editor()
     config = current_config()
     specs = cnn.layer_specs(config)  # one list of layers for the counts and the table
     show_parameter_counts(config, specs)

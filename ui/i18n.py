@@ -352,10 +352,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "dataset.chart_histogram": ("Histogram of pixel values", "像素值直方图"),
     # --- architecture page -----------------------------------------------------------------
     "arch.intro": (
-        "The course's network, layer by layer. Change it in the form and apply: the table, "
-        "the parameter count and the diagram follow at once. The Training page trains the "
-        "network you apply here.",
-        "课程中的网络，逐层展示。在表单中修改并应用：层表、参数数量和示意图会立即更新。"
+        "The course's network, layer by layer. Change it (\"Change the network\") and apply: "
+        "the table, the parameter count and the diagram follow at once. The Training page "
+        "trains the network you apply here.",
+        "课程中的网络，逐层展示。打开“修改网络”，修改并应用：层表、参数数量和示意图会立即更新。"
         "“训练”页面训练的就是你在这里应用的网络。",
     ),
     "arch.blocks": ("Convolution blocks", "卷积块数量"),
@@ -398,6 +398,14 @@ TEXT: dict[str, tuple[str, str]] = {
         "The share of values set to 0 at random in each training step, against overfitting. "
         "No weights.",
         "每个训练步骤中随机置为 0 的数值比例，用于防止过拟合。没有参数。",
+    ),
+    "arch.edit": ("Change the network", "修改网络"),
+    "arch.edit_help": (
+        "Opens the form that sets the blocks, filters, kernel size, padding, pooling, "
+        "activation and the dense layer. The counts, the table and the diagram below follow "
+        "the network you apply.",
+        "打开设置卷积块、卷积核数量与大小、填充、池化、激活函数和全连接层的表单。"
+        "下面的参数统计、表格和示意图会随你应用的网络更新。",
     ),
     "arch.apply": ("Apply", "应用"),
     "arch.reset": ("Reset to the course's network", "恢复为课程中的网络"),

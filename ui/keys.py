@@ -23,6 +23,7 @@ DATASET_SHUFFLE = "dataset_seed"  # int: which random grid of digits is shown
 DATASET_DIGIT = "dataset_digit"  # int: the training digit looked at (Architecture starts there)
 
 # --- Architecture -------------------------------------------------------------------------
+ARCH_EDIT = "arch_edit_open"  # bool: the network's form is shown
 ARCH_ERROR = "arch_error"  # str: why the last network submitted could not be built
 ARCH_DIGIT = "arch_digit_index"  # int: the training digit the explainer works on
 ARCH_KERNEL = "arch_kernel_name"  # str: the filter slid over it

@@ -50,8 +50,17 @@ def total_params(at, language: str = "en") -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
+def open_editor(at):
+    """Turn on "Change the network" (the form is hidden on a first visit)."""
+    at.toggle(key="arch_edit").set_value(True).run()
+    assert_no_exception(at)
+    return at
+
+
 def fill_form(at, **values):
-    """Stage form values by widget key, then submit."""
+    """Open the form if it is closed, stage values by widget key, then submit."""
+    if not at.toggle(key="arch_edit").value:
+        open_editor(at)
     for key, value in values.items():
         at.get_by_key(key).set_value(value)
     at.button(key="arch_submit").click().run()
@@ -74,8 +83,14 @@ def test_renders_in_both_languages_with_the_seed_network(language):
     ]
     params = table[translate("arch.col_params", language)]
     assert params.tolist() == ["0", "416", "0", "14,436", "0", "0", "0", "225,920", "0", "1,290"]
-    assert at.get_by_key("arch_form")
-    for key in (*FORM_KEYS, "arch_submit", "arch_reset"):
+    # A first visit shows the network, not the form (its widgets slow the first paint).
+    assert at.toggle(key="arch_edit").label == translate("arch.edit", language)
+    assert not at.toggle(key="arch_edit").value
+    for key in ("arch_form", *FORM_KEYS, "arch_submit", "arch_reset"):
+        with pytest.raises(KeyError):
+            at.get_by_key(key)
+    open_editor(at)
+    for key in ("arch_form", *FORM_KEYS, "arch_submit", "arch_reset"):
         assert at.get_by_key(key), key
     # The shapes diagram is an SVG image; the first tab has no Plotly chart.
     (svg,) = image_urls(at, "arch_flow")
@@ -180,12 +195,27 @@ def test_reset_restores_the_seed_network():
     assert at.number_input(key="arch_dense").value == 128
 
 
+def test_the_editor_stays_open_while_wanted():
+    at = open_editor(open_architecture())
+    at.switch_page("pages/dataset.py").run()
+    at.switch_page(PAGE).run()
+    assert at.toggle(key="arch_edit").value, "opened by the user: open again after a switch"
+    at.toggle(key="arch_edit").set_value(False).run()
+    with pytest.raises(KeyError):
+        at.get_by_key("arch_form")
+    # A network of one's own opens the form on a visit (it shows what was applied).
+    fresh = open_architecture(model_config=cnn.ModelConfig(kernel_size=3))
+    assert fresh.toggle(key="arch_edit").value
+    assert fresh.slider(key="arch_kernel").value == 3
+
+
 def test_the_applied_network_survives_a_page_switch():
     at = open_architecture()
     fill_form(at, arch_kernel=3, arch_padding="valid")
     at.switch_page("pages/dataset.py").run()
     at.switch_page(PAGE).run()
     assert_no_exception(at)
+    assert at.toggle(key="arch_edit").value
     assert at.slider(key="arch_kernel").value == 3
     assert at.get_by_key("arch_padding").value == "valid"
     config = cnn.ModelConfig(kernel_size=3, padding="valid")
