@@ -7,7 +7,7 @@ learning rate, ...), so the names and the mapping to the nested recipe live here
 Example:
     >>> recipe = PRESETS["quick"]
     >>> recipe.settings()["learning_rate"]
-    0.003
+    0.02
     >>> recipe.with_settings(epochs=1, schedule="constant").schedule.name
     'constant'
 """
@@ -206,17 +206,25 @@ class TrainingRecipe:
 
 SETTINGS = tuple(TrainingRecipe().settings())
 
+# The quick preset's network: the course's blocks with valid padding, fewer filters, lighter
+# dropout.
+QUICK_NETWORK = ModelConfig(filters=(12, 32), padding="valid", conv_dropout=0.1, dense_dropout=0.2)
+
 PRESETS: dict[str, TrainingRecipe] = {
     # The handout, unchanged.
     "course": TrainingRecipe(),
-    # Same network; larger peak learning rate with warm-up and cosine decay, smaller
-    # batches, more data for training: about 99 % test accuracy in 3 epochs.
+    # A leaner network the Architecture page can build (valid padding: 24x24 then 8x8 maps;
+    # 12 and 32 filters; lighter dropout: 76,898 parameters, ~4x fewer computations than the
+    # course's), 2 epochs of batches of 256, a one-cycle learning rate (warm-up to 0.02, cosine
+    # decay to 0), 5 % held out for the charts. Full MNIST, bf16, seeds 1-3: >= 99.0 % test
+    # accuracy in < 10 s of training on 2 cores (README, "Quick preset").
     "quick": TrainingRecipe(
-        optimizer=OptimizerConfig(learning_rate=0.003),
+        model=QUICK_NETWORK,
+        optimizer=OptimizerConfig(learning_rate=0.02),
         schedule=ScheduleConfig("cosine", warmup_fraction=0.1),
-        epochs=3,
-        batch_size=128,
-        validation_split=0.1,
+        epochs=2,
+        batch_size=256,
+        validation_split=0.05,
     ),
     # Same network again, trained longer on digits randomly rotated, shifted and zoomed a
     # little each epoch: the best test accuracy this app offers. On full MNIST with seeds 1, 2

@@ -51,7 +51,9 @@ class TrainingProgress:
     fraction: float = 0.0
 
 
-class _ProgressCallback(keras.callbacks.Callback):
+class _Progress:
+    """Counts batches, keeps the epoch's running metrics, and calls the progress hook."""
+
     def __init__(
         self,
         *,
@@ -60,25 +62,44 @@ class _ProgressCallback(keras.callbacks.Callback):
         initial_epoch: int,
         batches_per_epoch: int,
         progress: Callable[[TrainingProgress], None] | None,
-        should_stop: Callable[[], bool] | None,
-        progress_every: int,
     ):
-        super().__init__()
         self.history = history
         self.epochs = epochs
-        self.initial_epoch = initial_epoch
         self.batches_per_epoch = batches_per_epoch
         self.progress = progress
-        self.should_stop = should_stop
-        self.progress_every = max(1, progress_every)
         self.total_batches = max(1, (epochs - initial_epoch) * batches_per_epoch)
         self.batches_done = 0
-        self.stopped = False
         self.start = time.perf_counter()
+        self.epoch = initial_epoch
         self.epoch_start = self.start
-        self.current_epoch = initial_epoch
+        self.loss_sum = self.correct = 0.0
+        self.seen = 0
 
-    def _report(self, batch: int, logs: dict, epoch_end: bool) -> None:
+    def begin_epoch(self, epoch: int) -> None:
+        self.epoch, self.epoch_start = epoch, time.perf_counter()
+        self.loss_sum = self.correct = 0.0
+        self.seen = 0
+
+    def add(self, batches: int, digits: int, loss_sum: float, correct: float) -> None:
+        self.batches_done += batches
+        self.seen += digits
+        self.loss_sum += loss_sum
+        self.correct += correct
+
+    def logs(self) -> dict:
+        """The epoch's running loss and accuracy, as Keras' `fit` logs them (the mean over
+        the digits trained on so far in this epoch)."""
+        seen = max(1, self.seen)
+        return {"loss": self.loss_sum / seen, "accuracy": self.correct / seen}
+
+    def end_epoch(self, validation: dict) -> dict:
+        logs = {**self.logs(), **validation}
+        for key in HISTORY_KEYS:
+            self.history[key].append(float(logs.get(key, np.nan)))
+        self.history["epoch_seconds"].append(time.perf_counter() - self.epoch_start)
+        return logs
+
+    def report(self, batch: int, logs: dict, epoch_end: bool) -> None:
         if self.progress is None:
             return
         seconds = time.perf_counter() - self.start
@@ -86,11 +107,11 @@ class _ProgressCallback(keras.callbacks.Callback):
         eta = seconds / fraction - seconds if self.batches_done else None
         self.progress(
             TrainingProgress(
-                epoch=self.current_epoch + 1,
+                epoch=self.epoch + 1,
                 epochs=self.epochs,
                 batch=batch,
                 batches_per_epoch=self.batches_per_epoch,
-                logs={k: float(v) for k, v in (logs or {}).items()},
+                logs={k: float(v) for k, v in logs.items()},
                 seconds=seconds,
                 eta_seconds=eta,
                 history=self.history,
@@ -98,27 +119,6 @@ class _ProgressCallback(keras.callbacks.Callback):
                 fraction=min(1.0, fraction),
             )
         )
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.current_epoch = epoch
-        self.epoch_start = time.perf_counter()
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.batches_done += 1
-        if self.should_stop is not None and self.should_stop():
-            self.stopped = True
-            self.model.stop_training = True
-            return
-        if (batch + 1) % self.progress_every == 0:
-            self._report(batch + 1, logs, epoch_end=False)
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        for key in HISTORY_KEYS:
-            self.history[key].append(float(logs.get(key, np.nan)))
-        self.history["epoch_seconds"].append(time.perf_counter() - self.epoch_start)
-        trim_heap()  # after validation, before the next epoch's first batch
-        self._report(self.batches_per_epoch, logs, epoch_end=True)
 
 
 def _as_uint8_or_float(images) -> np.ndarray:
@@ -142,53 +142,89 @@ def _augmenter(augment: AugmentConfig, seed):
     )
 
 
-def _batches(
-    images: np.ndarray,
-    labels: np.ndarray,
-    batch_size: int,
-    *,
-    shuffle: bool,
-    seed,
-    augment: AugmentConfig | None = None,
-):
-    """Batches made on the fly: (B, 28, 28, 1) float32 in [0, 1] and one-hot (B, 10) labels.
+class _CompiledSteps:
+    """The training step and the validation pass, each one compiled TensorFlow function.
 
-    Equivalent to `to_4d_float` and `one_hot` on the whole set, as the course does, but only one
-    batch at a time is float32: a float copy of full MNIST (and the copy Keras makes of it for
-    `fit`) would cost about 400 MB more per training, which is what a small server lacks.
+    `train(images, labels)` takes a stack of batches, (steps, batch, 28, 28) digits (uint8
+    0-255 or floats 0-1) and (steps, batch) integer labels, and runs all those steps in one
+    call: one Python round trip per call instead of per batch, and no `tf.data` pipeline
+    (the batches are slices of the arrays in memory). Each digit is scaled, one-hot labelled
+    and, with augmentation, randomly moved inside the step, exactly as the course prepares
+    them (`to_4d_float`, `one_hot`). The loss is the model's compiled one (categorical
+    cross-entropy), plus any layer losses; returns the summed loss and the right answers.
     """
-    import tensorflow as tf
 
-    count = len(images)
-    scale = 1.0 / 255.0 if images.dtype == np.uint8 else 1.0
-    image_dtype = tf.as_dtype(images.dtype)
+    def __init__(self, model, image_dtype, augment: AugmentConfig | None, seed):
+        import tensorflow as tf
 
-    def gather(indices):
-        # Numpy, not a tf.constant of the whole set: TensorFlow keeps about twice an array's
-        # size when it makes a constant of it (measured: +72 MB for 48,000 uint8 digits).
-        return images[indices], labels[indices]
+        self.model = model
+        scale = 1.0 / 255.0 if image_dtype == np.uint8 else 1.0
+        augmenter = _augmenter(augment, seed) if augment is not None and augment.enabled else None
+        variables = model.trainable_variables
+        optimizer = model.optimizer
+        if not optimizer.built:  # its slots made now, not while tracing (that traces twice)
+            optimizer.build(variables)
+        image_spec = tf.TensorSpec((None, None, IMAGE_SIZE, IMAGE_SIZE), tf.as_dtype(image_dtype))
+        label_spec = tf.TensorSpec((None, None), tf.int32)
 
-    def make_batch(indices):
-        x, y = tf.numpy_function(gather, [indices], (image_dtype, tf.as_dtype(labels.dtype)))
-        x = tf.ensure_shape(x, (None, IMAGE_SIZE, IMAGE_SIZE))
-        y = tf.ensure_shape(y, (None,))
-        x = tf.cast(x, tf.float32) * scale
-        return x[..., None], tf.one_hot(y, NUM_CLASSES, dtype=tf.float32)
+        def prepare(images, labels):
+            x = (tf.cast(images, tf.float32) * scale)[..., None]
+            return x, tf.one_hot(labels, NUM_CLASSES, dtype=tf.float32)
 
-    batches = (
-        tf.data.Dataset.range(count).shuffle(count, seed=seed, reshuffle_each_iteration=True)
-        if shuffle
-        else tf.data.Dataset.range(count)
-    )
-    batches = batches.batch(batch_size).map(make_batch)
-    if augment is not None and augment.enabled:
-        augmenter = _augmenter(augment, seed)
-        batches = batches.map(lambda x, y: (augmenter(x, training=True), y))
-    # No autotuning: nothing here is AUTOTUNE, and on 2 cores its background thread slowed
-    # whole epochs by ~45 % at random (float32 epochs of ~7 s or ~10.3 s; always ~7 s without).
-    options = tf.data.Options()
-    options.autotune.enabled = False
-    return batches.prefetch(2).with_options(options)
+        def scores(y, probabilities):
+            loss = keras.losses.categorical_crossentropy(y, probabilities)
+            hits = tf.cast(tf.argmax(probabilities, -1) == tf.argmax(y, -1), tf.float32)
+            return loss, hits
+
+        @tf.function(input_signature=[image_spec, label_spec])
+        def train_steps(images, labels):
+            loss_sum, correct = tf.constant(0.0), tf.constant(0.0)
+            for step in tf.range(tf.shape(images)[0]):
+                x, y = prepare(images[step], labels[step])
+                if augmenter is not None:
+                    x = augmenter(x, training=True)
+                with tf.GradientTape() as tape:
+                    probabilities = model(x, training=True)
+                    loss, hits = scores(y, probabilities)
+                    objective = tf.reduce_mean(loss)
+                    if model.losses:
+                        objective += tf.add_n(model.losses)
+                gradients = tape.gradient(objective, variables)
+                optimizer.apply_gradients(zip(gradients, variables, strict=True))
+                loss_sum += tf.reduce_sum(loss)
+                correct += tf.reduce_sum(hits)
+            return loss_sum, correct
+
+        @tf.function(input_signature=[image_spec, label_spec])
+        def validate(images, labels):
+            x, y = prepare(images[0], labels[0])
+            loss, hits = scores(y, model(x, training=False))
+            return tf.reduce_sum(loss), tf.reduce_sum(hits)
+
+        self.train = train_steps
+        self.validate = validate
+
+    def evaluate(self, images: np.ndarray, labels: np.ndarray, batch_size: int) -> dict:
+        """`val_loss` and `val_accuracy` on held-out digits, `batch_size` at a time."""
+        loss_sum = correct = 0.0
+        for begin in range(0, len(images), batch_size):
+            part = slice(begin, begin + batch_size)
+            loss, hits = self.validate(images[None, part], labels[None, part])
+            loss_sum, correct = loss_sum + float(loss), correct + float(hits)
+        return {"val_loss": loss_sum / len(images), "val_accuracy": correct / len(images)}
+
+
+# A call of the compiled step runs as many batches as take about this long (at most
+# MAX_STEPS_PER_CALL): few Python round trips, and a Stop is seen within a fraction of a second.
+SECONDS_PER_CALL = 0.25
+MAX_STEPS_PER_CALL = 16
+
+
+def _epoch_order(count: int, seed: int | None, epoch: int) -> np.ndarray:
+    """The digits of an epoch in random order: the same for the same seed and epoch (a run
+    continued later shuffles as an uninterrupted one would)."""
+    rng = np.random.default_rng(None if seed is None else [seed, epoch])
+    return rng.permutation(count)
 
 
 def _skip_single_replica_all_reduce() -> None:
@@ -300,7 +336,9 @@ def continue_training(
             run's recipe is updated to it.
         progress: called with a `TrainingProgress` every `progress_every` batches and after
             every epoch.
-        should_stop: checked after every batch; True ends training cleanly (STOPPED).
+        should_stop: checked after each call of the compiled step (one batch, or as many as
+            take about `SECONDS_PER_CALL`); True ends training cleanly (STOPPED) after the
+            epoch's validation.
         progress_every: batches between progress calls (default: about
             `PROGRESS_CALLS_PER_EPOCH` times an epoch).
 
@@ -318,7 +356,8 @@ def continue_training(
             "than are done (to resume, raise epochs)."
         )
     recipe = run.recipe if epochs == run.recipe.epochs else replace(run.recipe, epochs=epochs)
-    images, labels = _as_uint8_or_float(run.data.x_train), check_labels(run.data.y_train)
+    images = _as_uint8_or_float(run.data.x_train)
+    labels = check_labels(run.data.y_train).astype(np.int32)
     if len(images) != len(labels):
         raise ValueError(f"{len(images)} training images but {len(labels)} labels.")
     n_train, n_val = recipe.split_sizes(len(images))
@@ -330,45 +369,82 @@ def continue_training(
     _skip_single_replica_all_reduce()
     if run.seed is not None:
         keras.utils.set_random_seed(run.seed)
-    if initial_epoch == 0:
+    if initial_epoch == 0 or run.model.optimizer is None:
         _compile_for(run.model, recipe, epochs * batches_per_epoch)
     for key, values in empty_history().items():  # a history kept from elsewhere may lack some
         run.history.setdefault(key, values)
-    callback = _ProgressCallback(
+    steps = _CompiledSteps(run.model, images.dtype, recipe.augment, run.seed)
+    tracker = _Progress(
         history=run.history,
         epochs=epochs,
         initial_epoch=initial_epoch,
         batches_per_epoch=batches_per_epoch,
         progress=progress,
-        should_stop=should_stop,
-        progress_every=progress_every,
     )
     run.recipe, run.status, run.evaluation = recipe, RunStatus.RUNNING, None
+    stopped = False
     try:
-        run.model.fit(
-            _batches(
+        for epoch in range(initial_epoch, epochs):
+            tracker.begin_epoch(epoch)
+            stopped = _train_epoch(
+                steps,
                 images[:n_train],
                 labels[:n_train],
+                _epoch_order(n_train, run.seed, epoch),
                 recipe.batch_size,
-                shuffle=True,
-                seed=run.seed,
-                augment=recipe.augment,
-            ),
-            epochs=epochs,
-            initial_epoch=initial_epoch,
-            validation_data=(
-                _batches(
-                    images[n_train:], labels[n_train:], recipe.batch_size, shuffle=False, seed=None
-                )
+                tracker,
+                should_stop,
+                progress_every,
+            )
+            validation = (
+                steps.evaluate(images[n_train:], labels[n_train:], recipe.batch_size)
                 if n_val
-                else None
-            ),
-            callbacks=[callback],
-            shuffle=False,  # the batches above are shuffled already
-            verbose=0,
-        )
+                else {}
+            )
+            logs = tracker.end_epoch(validation)
+            trim_heap()  # after validation, before the next epoch's first batch
+            tracker.report(batches_per_epoch, logs, epoch_end=True)
+            if stopped:
+                break
     finally:
         # Stopped, or cut short by an exception (a rerun of the page): it can continue.
-        finished = not callback.stopped and run.epochs_done >= epochs
+        finished = not stopped and run.epochs_done >= epochs
         run.status = RunStatus.DONE if finished else RunStatus.STOPPED
     return run
+
+
+def _train_epoch(
+    steps: _CompiledSteps,
+    images: np.ndarray,
+    labels: np.ndarray,
+    order: np.ndarray,
+    batch_size: int,
+    tracker: _Progress,
+    should_stop: Callable[[], bool] | None,
+    progress_every: int,
+) -> bool:
+    """One epoch over `images` in `order`, a few batches per call of the compiled step; a
+    progress report every `progress_every` batches, `should_stop` checked after each call.
+    Returns True when stopped."""
+    full_batches, rest = divmod(len(order), batch_size)
+    batch, per_call = 0, 1  # the first call traces: one batch, then as many as fit the time
+    total = full_batches + (1 if rest else 0)
+    while batch < total:
+        next_report = (batch // progress_every + 1) * progress_every
+        count = min(per_call, next_report - batch, total - batch)
+        if batch >= full_batches:  # the smaller last batch, on its own
+            count, index = 1, order[full_batches * batch_size :][None]
+        else:
+            count = min(count, full_batches - batch)
+            index = order[batch * batch_size : (batch + count) * batch_size].reshape(count, -1)
+        began = time.perf_counter()
+        loss_sum, correct = steps.train(images[index], labels[index])
+        tracker.add(count, index.size, float(loss_sum), float(correct))
+        seconds = time.perf_counter() - began
+        per_call = int(min(MAX_STEPS_PER_CALL, max(1, SECONDS_PER_CALL * count / seconds)))
+        batch += count
+        if should_stop is not None and should_stop():
+            return True
+        if batch % progress_every == 0:
+            tracker.report(batch, tracker.logs(), epoch_end=False)
+    return False

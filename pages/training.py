@@ -52,9 +52,12 @@ def setting(name: str):
 
 
 def apply_preset() -> None:
+    """A preset is a network and a way to train it: choosing one sets both (the Architecture
+    page then shows its network, and can change it)."""
     values = training_form_values(setting("preset"), native_bf16=cnn.cpu_has_native_bf16())
     for name, value in values.items():
         st.session_state[keys.train_setting(name)] = value
+    st.session_state[keys.MODEL_CONFIG] = cnn.PRESETS[setting("preset")].model
 
 
 def field(name: str, default) -> dict:

@@ -64,7 +64,7 @@ def test_training_form_round_trip(preset, native):
     values = training_form_values(preset, native_bf16=native)
     assert set(values) == set(TRAINING_FIELDS)
     assert values["mixed_precision"] is native
-    recipe = recipe_from_form(values, ModelConfig(), native_bf16=native)
+    recipe = recipe_from_form(values, PRESETS[preset].model, native_bf16=native)
     assert recipe == PRESETS[preset].with_settings(mixed_precision=native)
 
 

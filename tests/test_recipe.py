@@ -29,12 +29,18 @@ def test_the_default_recipe_is_the_course():
     assert recipe.augment.enabled is False and recipe.mixed_precision is False
 
 
-def test_presets_train_the_course_network():
-    for name, recipe in PRESETS.items():
-        assert recipe.model == ModelConfig(), name
+def test_presets_and_their_networks():
+    # The course and best presets train the course's network; quick a leaner one that the
+    # Architecture page can build (valid padding, fewer filters, lighter dropout).
+    assert PRESETS["course"].model == PRESETS["best"].model == ModelConfig()
     quick, best = PRESETS["quick"], PRESETS["best"]
+    assert quick.model == ModelConfig(
+        filters=(12, 32), padding="valid", conv_dropout=0.1, dense_dropout=0.2
+    )
+    assert cnn.count_params(quick.model) == 76_898
+    assert (quick.epochs, quick.batch_size, quick.validation_split) == (2, 256, 0.05)
     assert quick.schedule == ScheduleConfig("cosine", 0.1)
-    assert quick.optimizer.learning_rate == 0.003
+    assert quick.optimizer.learning_rate == 0.02
     assert best.augment.enabled and best.epochs > PRESETS["course"].epochs
 
 

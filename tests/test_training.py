@@ -16,7 +16,14 @@ import cnn
 from cnn.config import ModelConfig
 from cnn.recipe import AugmentConfig, OptimizerConfig, TrainingRecipe
 from cnn.run import HISTORY_KEYS, RunStatus, TrainingRun, empty_history
-from cnn.training import TrainingProgress, _batches, continue_training, train
+from cnn.training import (
+    TrainingProgress,
+    _augmenter,
+    _CompiledSteps,
+    _epoch_order,
+    continue_training,
+    train,
+)
 
 SMALL = ModelConfig(filters=(4, 8), dense_units=16)
 OPTIMIZER = OptimizerConfig(learning_rate=0.01)
@@ -251,57 +258,79 @@ def test_too_few_images_raise(tiny_data):
         train(cnn.build_model(SMALL), empty, recipe(epochs=1))
 
 
-def test_batches_are_the_seed_preprocessing_one_batch_at_a_time(tiny_data):
-    images, labels = tiny_data.x_train[:250], tiny_data.y_train[:250]
-    batches = list(_batches(images, labels, 100, shuffle=False, seed=None))
-    assert [len(x) for x, _ in batches] == [100, 100, 50]
-    x = np.concatenate([np.asarray(x) for x, _ in batches])
-    y = np.concatenate([np.asarray(y) for _, y in batches])
-    np.testing.assert_allclose(x, cnn.to_4d_float(images), rtol=1e-6)
-    np.testing.assert_array_equal(y, cnn.one_hot(labels))
+def test_the_compiled_step_is_the_courses_training_step(tiny_data):
+    # Same start, same digits: one call of the compiled step over two batches moves the
+    # weights as Keras' own `train_on_batch` does on the course's preprocessing (to_4d_float,
+    # one_hot), batch after batch. No dropout, so nothing random differs.
+    config = ModelConfig(filters=(4, 8), dense_units=16, conv_dropout=0.0, dense_dropout=0.0)
+    images, labels = tiny_data.x_train[:128], tiny_data.y_train[:128].astype(np.int32)
+    ours, reference = (cnn.build_model(config, optimizer=OPTIMIZER, seed=3) for _ in range(2))
+    reference.set_weights(ours.get_weights())
+    steps = _CompiledSteps(ours, np.uint8, None, seed=0)
+    loss_sum, correct = steps.train(images.reshape(2, 64, 28, 28), labels.reshape(2, 64))
+    for half in (slice(0, 64), slice(64, 128)):
+        reference.train_on_batch(cnn.to_4d_float(images[half]), cnn.one_hot(labels[half]))
+    for a, b in zip(ours.get_weights(), reference.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert int(ours.optimizer.iterations) == 2
+    assert float(loss_sum) > 0 and 0 <= float(correct) <= 128
 
 
-def test_shuffled_batches_hold_every_digit_once(tiny_data):
-    images, labels = tiny_data.x_train[:200], tiny_data.y_train[:200]
-    batches = list(_batches(images, labels, 64, shuffle=True, seed=3))
-    x = np.concatenate([np.asarray(x) for x, _ in batches])
-    y = np.concatenate([np.asarray(y) for _, y in batches])
-    assert not np.allclose(x, cnn.to_4d_float(images))  # the order changed
-    # Same digits with the same labels, each once: compare (ink, label) pairs sorted.
-    ink = images.reshape(200, -1).astype(np.int64).sum(1)
-    got_ink = np.rint(x * 255).astype(np.int64).reshape(200, -1).sum(1)
-    expected = sorted(zip(ink.tolist(), labels.tolist(), strict=True))
-    got = sorted(zip(got_ink.tolist(), y.argmax(1).tolist(), strict=True))
-    assert got == expected
-
-
-@pytest.mark.parametrize("shuffle, augment", [(True, False), (False, False), (True, True)])
-def test_batches_run_without_tf_data_autotuning(tiny_data, shuffle, augment):
-    # Its background thread made whole epochs ~45 % slower at random on 2 cores.
-    images, labels = tiny_data.x_train[:64], tiny_data.y_train[:64]
-    batches = _batches(
-        images, labels, 32, shuffle=shuffle, seed=0, augment=AugmentConfig(enabled=augment)
+def test_validation_is_the_mean_loss_and_accuracy(tiny_data):
+    model = cnn.build_model(SMALL, seed=0)
+    images, labels = tiny_data.x_test[:250], tiny_data.y_test[:250].astype(np.int32)
+    logs = _CompiledSteps(model, np.uint8, None, seed=0).evaluate(images, labels, 100)
+    probabilities = model.predict(cnn.to_4d_float(images), verbose=0)
+    expected_loss = float(
+        np.mean(keras.losses.categorical_crossentropy(cnn.one_hot(labels), probabilities))
     )
-    assert batches.options().autotune.enabled is False
-    assert sum(len(x) for x, _ in batches) == 64
+    assert logs["val_loss"] == pytest.approx(expected_loss, rel=1e-4)
+    assert logs["val_accuracy"] == pytest.approx(np.mean(probabilities.argmax(1) == labels))
 
 
-def test_augmented_batches_move_the_ink_but_keep_the_labels(tiny_data):
-    images, labels = tiny_data.x_train[:128], tiny_data.y_train[:128]
-    plain = [np.asarray(x) for x, _ in _batches(images, labels, 64, shuffle=False, seed=None)]
-    augmented = list(
-        _batches(images, labels, 64, shuffle=False, seed=1, augment=AugmentConfig(enabled=True))
+def test_each_epoch_takes_every_digit_once_in_an_order_of_its_own():
+    first, again = _epoch_order(1000, 7, 0), _epoch_order(1000, 7, 0)
+    np.testing.assert_array_equal(first, again)  # reproducible: a continued run, a seed
+    np.testing.assert_array_equal(np.sort(first), np.arange(1000))
+    assert not np.array_equal(first, np.arange(1000))
+    assert not np.array_equal(first, _epoch_order(1000, 7, 1))  # each epoch reshuffles
+    assert not np.array_equal(_epoch_order(1000, None, 0), _epoch_order(1000, None, 0))
+
+
+def test_a_stop_is_seen_after_each_call_of_the_compiled_step(tiny_data, monkeypatch):
+    import cnn.training
+
+    # Batches of 10: 48 per epoch. However fast a batch, a call runs at most
+    # MAX_STEPS_PER_CALL of them: the first call one (it traces), the next 16, then the stop.
+    monkeypatch.setattr(cnn.training, "SECONDS_PER_CALL", 1e9)
+    model = cnn.build_model(SMALL, seed=0)
+    checks = []
+
+    def should_stop() -> bool:
+        checks.append(1)
+        return len(checks) == 2
+
+    run = train(
+        model,
+        tiny_data,
+        recipe(epochs=2, batch_size=10),
+        should_stop=should_stop,
+        progress_every=100,
     )
-    x = np.concatenate([np.asarray(x) for x, _ in augmented])
-    y = np.concatenate([np.asarray(y) for _, y in augmented])
-    np.testing.assert_array_equal(y, cnn.one_hot(labels))
-    assert x.shape == (128, 28, 28, 1)
-    assert x.min() >= 0 and x.max() <= 1 + 1e-6
-    changed = np.abs(x - np.concatenate(plain)).reshape(128, -1).max(axis=1) > 0.1
+    assert run.status is RunStatus.STOPPED
+    assert int(model.optimizer.iterations) == 1 + cnn.training.MAX_STEPS_PER_CALL
+    assert len(run.history["loss"]) == 1 and not math.isnan(run.history["val_loss"][0])
+
+
+def test_augmentation_moves_the_ink_but_keeps_the_digit(tiny_data):
+    images = cnn.to_4d_float(tiny_data.x_train[:128])
+    moved = np.asarray(_augmenter(AugmentConfig(enabled=True), seed=1)(images, training=True))
+    assert moved.shape == (128, 28, 28, 1)
+    assert moved.min() >= 0 and moved.max() <= 1 + 1e-6
+    changed = np.abs(moved - images).reshape(128, -1).max(axis=1) > 0.1
     assert changed.mean() > 0.9  # nearly every digit is rotated, shifted or zoomed
     # ... but still the same digit: roughly as much ink (none pushed off the image).
-    ink_before = np.concatenate(plain).reshape(128, -1).sum(1)
-    ink_after = x.reshape(128, -1).sum(1)
+    ink_before, ink_after = images.reshape(128, -1).sum(1), moved.reshape(128, -1).sum(1)
     assert np.all(np.abs(ink_after / ink_before - 1) < 0.5)
 
 

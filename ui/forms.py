@@ -61,7 +61,7 @@ def network_from_form(values: Mapping) -> ModelConfig:
 # --- the training settings (Training) ------------------------------------------------------
 MAX_EPOCHS = 30
 BATCH_SIZES = (16, 32, 64, 128, 200, 256, 512, 1024)
-LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1)
+LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.02, 0.03, 0.1)
 VALIDATION_SPLIT_RANGE = (0.05, 0.5)
 # Each field of the form and its widget's key.
 TRAINING_FIELDS = {

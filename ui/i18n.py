@@ -352,7 +352,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "dataset.chart_histogram": ("Histogram of pixel values", "像素值直方图"),
     # --- architecture page -----------------------------------------------------------------
     "arch.intro": (
-        "The course's network, layer by layer. Change it (\"Change the network\") and apply: "
+        'The course\'s network, layer by layer. Change it ("Change the network") and apply: '
         "the table, the parameter count and the diagram follow at once. The Training page "
         "trains the network you apply here.",
         "课程中的网络，逐层展示。打开“修改网络”，修改并应用：层表、参数数量和示意图会立即更新。"
@@ -634,12 +634,15 @@ TEXT: dict[str, tuple[str, str]] = {
         "0.001。在完整 MNIST 上测试集准确率约 99.1%。",
     ),
     "train.preset_quick_help": (
-        "Quick: 3 epochs, batch size 128, 10 % for validation, learning rate 0.003 with "
-        "warm-up and cosine decay (and bfloat16 where the CPU computes it natively). About "
-        "99 % test accuracy on full MNIST in a third of the time.",
-        "快速方案：3 个训练轮数，批大小 128，10% 作为验证集，学习率 0.003，先预热再余弦衰减"
-        "（CPU 原生支持 bfloat16 时同时启用混合精度）。在完整 MNIST 上测试集准确率约 99%，"
-        "用时约为原版的三分之一。",
+        "Quick: its own, leaner network (valid padding, 12 and 32 filters, dropout 0.1 and "
+        "0.2: 76,898 parameters, about 4 times fewer computations), 2 epochs, batch size "
+        "256, 5 % for validation, learning rate warming up to 0.02 then cosine decay (and "
+        "bfloat16 where the CPU computes it natively). Over 99 % test accuracy on full MNIST "
+        "in under 10 seconds of training on 2 cores.",
+        "快速方案：使用自己的精简网络（valid 填充，卷积核数量 12 和 32，Dropout 0.1 和 0.2："
+        "76,898 个参数，计算量约为原版的四分之一），2 个训练轮数，批大小 256，5% 作为验证集，"
+        "学习率先预热到 0.02 再余弦衰减（CPU 原生支持 bfloat16 时同时启用混合精度）。"
+        "在完整 MNIST 上 2 核训练不到 10 秒，测试集准确率超过 99%。",
     ),
     "train.preset_best_help": (
         "Best: the same network, 30 epochs on digits randomly rotated, shifted and zoomed a "

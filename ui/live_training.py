@@ -156,6 +156,9 @@ def apply_class_caps(settings: ClassSettings, default: dict) -> None:
     capped = capped_form_values(values, settings, native_bf16=cnn.cpu_has_native_bf16())
     for name, value in capped.items():
         st.session_state[keys.train_setting(name)] = value
+    if settings.preset is not None and keys.MODEL_CONFIG not in st.session_state:
+        # The class preset's network for those who have not chosen one of their own.
+        st.session_state[keys.MODEL_CONFIG] = cnn.PRESETS[settings.preset].model
 
 
 def show_class_caps(settings: ClassSettings) -> None:

@@ -75,15 +75,18 @@ def test_seed_defaults_and_quick_preset():
 
     at.segmented_control(key="train_preset").set_value("quick").run()
     assert_no_exception(at)
-    assert at.slider(key="train_epochs").value == 3
-    assert at.select_slider(key="train_batch_size").value == 128
-    assert at.slider(key="train_validation_split").value == pytest.approx(0.1)
-    assert at.select_slider(key="train_learning_rate").value == pytest.approx(0.003)
+    assert at.slider(key="train_epochs").value == 2
+    assert at.select_slider(key="train_batch_size").value == 256
+    assert at.slider(key="train_validation_split").value == pytest.approx(0.05)
+    assert at.select_slider(key="train_learning_rate").value == pytest.approx(0.02)
+    # ... and its own network, which the Architecture page then shows.
+    assert at.session_state["model_config"] == cnn.PRESETS["quick"].model
+    assert "76,898" in at.caption[1].value
     assert at.toggle(key="train_cosine").value is True
     assert at.toggle(key="train_mixed_precision").value is cnn.cpu_has_native_bf16()
     assert at.toggle(key="train_augment").value is False
     # The settings outlive the widgets (kept in a plain session-state key).
-    assert at.session_state["train_setting_epochs"] == 3
+    assert at.session_state["train_setting_epochs"] == 2
 
     at.segmented_control(key="train_preset").set_value("best").run()
     assert_no_exception(at)
@@ -92,6 +95,7 @@ def test_seed_defaults_and_quick_preset():
     assert at.slider(key="train_validation_split").value == pytest.approx(best.validation_split)
     assert at.toggle(key="train_augment").value is True
     assert at.session_state["train_setting_augment"] is True
+    assert at.session_state["model_config"] == cnn.ModelConfig()
     assert at.toggle(key="train_mixed_precision").value is cnn.cpu_has_native_bf16()
 
 
