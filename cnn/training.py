@@ -430,12 +430,11 @@ def _train_epoch(
     batch, per_call = 0, 1  # the first call traces: one batch, then as many as fit the time
     total = full_batches + (1 if rest else 0)
     while batch < total:
-        next_report = (batch // progress_every + 1) * progress_every
-        count = min(per_call, next_report - batch, total - batch)
         if batch >= full_batches:  # the smaller last batch, on its own
             count, index = 1, order[full_batches * batch_size :][None]
-        else:
-            count = min(count, full_batches - batch)
+        else:  # full batches, up to the next progress report
+            next_report = (batch // progress_every + 1) * progress_every
+            count = min(per_call, next_report - batch, full_batches - batch)
             index = order[batch * batch_size : (batch + count) * batch_size].reshape(count, -1)
         began = time.perf_counter()
         loss_sum, correct = steps.train(images[index], labels[index])
