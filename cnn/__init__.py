@@ -75,6 +75,7 @@ from cnn.photo import (  # noqa: E402
     photo_to_mnist,
 )
 from cnn.photo_synth import synthetic_photo  # noqa: E402
+from cnn.preload import import_tensorflow_in_background  # noqa: E402
 from cnn.recipe import (  # noqa: E402
     PRESETS,
     AugmentConfig,
@@ -153,6 +154,7 @@ __all__ = [
     "evaluate_digits",
     "feature_maps",
     "from_keras_model",
+    "import_tensorflow_in_background",
     "ink_strength",
     "inspect_model_archive",
     "invariance",

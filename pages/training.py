@@ -243,3 +243,5 @@ else:
         show_mistakes(run)
         show_mlp_comparison(run)
         show_submit(run, st.session_state.get(keys.MLP))
+# Drawn: now TensorFlow can load in the background, so that Train does not wait for it.
+cnn.import_tensorflow_in_background()

@@ -1,6 +1,7 @@
 """Inference without TensorFlow: in a fresh Python process, everything a visitor does who
 does not train (the shipped model's predictions and insides, a drawing, an upload, and the
-Home, Dataset, Architecture and Predict pages) leaves TensorFlow and Keras unimported.
+Home, Dataset, Architecture and Predict pages) leaves TensorFlow and Keras unimported; the
+Training page, opened last, starts importing them in the background.
 
 The check runs in a subprocess because this test process has long imported TensorFlow. When
 it fails, the subprocess reports which code imported TensorFlow or Keras first.
@@ -125,6 +126,21 @@ check("the lab and the Class page")
 
 check("everything")
 assert "tensorflow" not in sys.modules and "keras" not in sys.modules
+
+# The Training page starts importing TensorFlow in the background when it is opened, so
+# that a first Train does not wait for the import.
+import cnn.preload
+
+at.switch_page("pages/training.py").run()
+assert not at.exception, [e.message for e in at.exception]
+preloading = cnn.preload._thread
+assert preloading is not None and preloading.daemon, "the Training page started no import"
+preloading.join(timeout=120)
+assert "tensorflow" in sys.modules and "keras" in sys.modules
+import gc
+
+assert gc.get_freeze_count() > 100_000, gc.get_freeze_count()  # TensorFlow's objects
+assert cnn.import_tensorflow_in_background() is None  # once per process
 with open(out_path, "w") as file:
     json.dump(
         {

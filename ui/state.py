@@ -32,8 +32,11 @@ def t(key: str, **values) -> str:
 
 
 def duration(seconds: float) -> str:
-    """Seconds as people say them: "42 s", or "3 min 05 s" from 90 s on."""
-    seconds = max(0, round(seconds))
+    """Seconds as people say them: "6.8 s" under ten seconds (where a second is a large
+    share), "42 s", or "3 min 05 s" from 90 s on."""
+    if seconds < 9.95:
+        return t("train.seconds", seconds=f"{max(0.0, seconds):.1f}")
+    seconds = round(seconds)
     if seconds < 90:
         return t("train.seconds", seconds=seconds)
     return t("train.minutes", minutes=seconds // 60, seconds=f"{seconds % 60:02d}")
