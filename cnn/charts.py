@@ -3,11 +3,14 @@ so pages can translate."""
 
 from __future__ import annotations
 
+import base64
+import io
 import math
 from html import escape
 
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
 from plotly.subplots import make_subplots
 
 from cnn.config import NUM_CLASSES, ModelConfig
@@ -457,6 +460,15 @@ def digit_grid_image(
     if invert:
         pixels = 1.0 - pixels
     return np.kron((pixels * 255).astype(np.uint8), np.ones((scale, scale), np.uint8))
+
+
+def png_data_uri(pixels) -> str:
+    """A uint8 picture, (height, width) grey or (height, width, 3) colour, as a PNG `data:` URI
+    for `st.image`: the page carries it inline (no second request for a media file, and no
+    Plotly to load for one small image), and a test can read the pixels back."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(pixels, dtype=np.uint8)).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def digit_counts_figure(counts, *, x_title: str = "Digit", y_title: str = "Digits") -> go.Figure:

@@ -1,6 +1,6 @@
 """Invariance lab: shift, rotate, scale, thicken and blur a digit, and watch the CNN and the
-MLP side by side; sweep charts show where each one breaks. The transforms and the sweep are
-`cnn.invariance`'s; both models run in the NumPy engine."""
+MLP side by side; sweep charts, in a second tab, show where each one breaks. The transforms
+and the sweep are `cnn.invariance`'s; both models run in the NumPy engine."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from cnn import charts
 from cnn.invariance import TRANSFORMS, sweep, transform
 from ui import keys
 from ui.frame import ensure_frame
-from ui.state import kept, require_dataset, selected_model, t
+from ui.state import chapter_tabs, kept, require_dataset, selected_model, t
 
 ensure_frame()
 
@@ -73,19 +73,21 @@ def current_digit() -> dict:
     return st.session_state[keys.CURRENT_DIGIT]
 
 
-def show_controls() -> dict:
-    """The digit's source and the six sliders; returns the settings for `transform`."""
+def show_digit_choice() -> None:
+    """Where the digit comes from: Random, and which MLP when this session trained one."""
     with st.container(horizontal=True, vertical_alignment="center"):
         st.button(t("lab.random"), key="lab_random", icon=":material/casino:",
                   on_click=pick_random_digit)  # fmt: skip
-        st.button(t("lab.reset"), key="lab_reset", icon=":material/restart_alt:",
-                  on_click=reset_sliders)  # fmt: skip
         if st.session_state.get(keys.MLP) is not None:
             st.segmented_control(
                 t("lab.mlp_source"), ["shipped", "session"], key="lab_mlp_source",
                 format_func=lambda source: t(f"lab.mlp_{source}"), default="shipped",
             )  # fmt: skip
     st.caption(t("lab.digit_source"))
+
+
+def show_sliders() -> dict:
+    """The six sliders and Reset; returns the settings for `transform`."""
     settings = {}
     columns = st.columns(3)
     for index, name in enumerate(SLIDERS):
@@ -98,18 +100,18 @@ def show_controls() -> dict:
                 **kept(widget_key, value_key, float(spec.neutral)),
             )  # fmt: skip
         settings[spec.parameter] = int(value) if spec.parameter in ("dx", "dy") else value
+    st.button(t("lab.reset"), key="lab_reset", icon=":material/restart_alt:",
+              on_click=reset_sliders)  # fmt: skip
     return settings
 
 
 def show_side_by_side(image: np.ndarray, label: int, models: dict) -> None:
-    """The transformed digit, and what each model reads in it."""
+    """The transformed digit (a picture, not a chart: the tab opens without Plotly), and what
+    each model reads in it."""
     image_column, *model_columns = st.columns([1.2] + [1] * len(models))
-    with image_column:
-        st.markdown(f"**{t('lab.transformed', label=label)}**")
-        figure = charts.image_heatmap_figure(
-            image, show_values=False, show_scale=False, show_axes=False, height=240
-        )
-        st.plotly_chart(figure, key="lab_image", alt=t("lab.transformed", label=label))
+    with image_column, st.container(key="lab_image"):
+        picture = charts.digit_grid_image(image[None], columns=1, scale=8, gap=0)
+        st.image(charts.png_data_uri(picture), caption=t("lab.transformed", label=label))
     for column, (name, model) in zip(model_columns, models.items(), strict=True):
         probabilities = cnn.predict_digit(model, image)
         predicted = int(probabilities.argmax())
@@ -130,10 +132,16 @@ def show_side_by_side(image: np.ndarray, label: int, models: dict) -> None:
             )
 
 
+def show_transform(digit: dict, models: dict) -> None:
+    """The first chapter: move the sliders, see what each model reads, and why."""
+    settings = show_sliders()
+    show_side_by_side(transform(digit["image"], **settings), digit["label"], models)
+    st.info(t("lab.lesson"), icon=":material/school:")
+
+
 def show_sweeps(image: np.ndarray, label: int, models: dict) -> None:
-    """One chart per transformation: the true digit's probability for each model, for this
-    digit (solid) and on average over test digits (dashed)."""
-    st.subheader(t("lab.sweeps_title"))
+    """The second chapter, one chart per transformation: the true digit's probability for each
+    model, for this digit (solid) and on average over test digits (dashed)."""
     st.caption(t("lab.sweeps_help", count=AVERAGE_DIGITS))
     with_average = st.toggle(t("lab.with_average", count=AVERAGE_DIGITS), key="lab_average")
     data = require_dataset()
@@ -162,8 +170,12 @@ st.title(t("nav.lab"))
 st.caption(t("lab.intro"))
 digit = current_digit()
 models = the_models()
-settings = show_controls()
-transformed = transform(digit["image"], **settings)
-show_side_by_side(transformed, digit["label"], models)
-st.info(t("lab.lesson"), icon=":material/school:")
-show_sweeps(digit["image"], digit["label"], models)
+show_digit_choice()
+chapter_tabs(
+    "lab_tab",
+    {
+        "transform": lambda: show_transform(digit, models),
+        "sweeps": lambda: show_sweeps(digit["image"], digit["label"], models),
+    },
+    "lab.tab_",
+)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import io
 from xml.etree import ElementTree
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from PIL import Image
 
 from cnn import charts
 from cnn.config import ModelConfig
@@ -187,6 +190,15 @@ def test_filters_figure():
     limit = np.abs(kernel[:, :, 0, :]).max()
     assert figure.data[0].zmin == pytest.approx(-limit)
     assert figure.data[0].zmax == pytest.approx(limit)
+
+
+def test_png_data_uri_carries_the_exact_pixels():
+    pixels = np.arange(6 * 5, dtype=np.uint8).reshape(6, 5) * 8
+    uri = charts.png_data_uri(pixels)
+    assert uri.startswith("data:image/png;base64,")
+    decoded = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+    assert decoded.format == "PNG" and decoded.mode == "L"
+    np.testing.assert_array_equal(np.asarray(decoded), pixels)
 
 
 def test_digit_grid_image_tiles_scaled_inverted_digits():

@@ -985,7 +985,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "墨迹就落在从未见过墨迹的权重上。两个模型都没有用大角度旋转或大幅缩放的数据训练过，"
         "所以都会在那里失效：解决办法是数据增强，“训练”页面提供了它（“最佳”预设）。",
     ),
-    "lab.sweeps_title": ("Where each model breaks", "每个模型在哪里失效"),
+    "lab.tab_transform": ("Transform a digit", "变换一个数字"),
+    "lab.tab_sweeps": ("Where each model breaks", "每个模型在哪里失效"),
     "lab.sweeps_help": (
         "Each chart moves one slider from end to end: solid lines for this digit, dashed for "
         "the mean over {count} test digits.",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import classroom
@@ -72,6 +74,15 @@ def image_urls(at: AppTest, key: str) -> list[str]:
     return [
         image.url for child in at.get_by_key(key).children.values() for image in child.proto.imgs
     ]
+
+
+def image_pixels(at: AppTest, key: str) -> np.ndarray:
+    """The pixels (uint8) of the one PNG image, sent inline as a `data:` URI, in the container
+    `key`."""
+    (url,) = image_urls(at, key)
+    header, encoded = url.split(",", 1)
+    assert header == "data:image/png;base64", header
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(encoded))))
 
 
 def chart_values(at: AppTest, key: str, field: str = "z", trace: int = 0) -> np.ndarray:

@@ -374,8 +374,9 @@ def go_to(page, nav_title: str, title: str, timeout_ms: int = RUN_TIMEOUT_MS) ->
 TABBED_PAGES = [
     ("dataset", "dataset", "dataset_tab", ("grid", "digit", "classes")),
     ("architecture", "architecture", "arch_tab", ("network", "convolution", "pooling", "model")),
+    ("lab", "lab", "lab_tab", ("transform", "sweeps")),
 ]
-TAB_TEXT_PREFIX = {"dataset_tab": "dataset.tab_", "arch_tab": "arch.tab_"}
+TAB_TEXT_PREFIX = {"dataset_tab": "dataset.tab_", "arch_tab": "arch.tab_", "lab_tab": "lab.tab_"}
 CHART = "[data-testid='stPlotlyChart']"
 # What React shows in an element's place while its code is still loading: a chart is a
 # skeleton, not yet a stPlotlyChart, until the browser has fetched Plotly's 4.7 MB bundle.
