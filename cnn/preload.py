@@ -44,9 +44,13 @@ def import_tensorflow_in_background(delay_s: float = 1.0) -> threading.Thread | 
 
 def _import_keras(delay_s: float) -> None:
     time.sleep(delay_s)
+    if "keras" in sys.modules:  # a training started meanwhile: it imports, models may exist
+        return
     # A failure is raised again, where it is shown, by the page's own import.
     with contextlib.suppress(Exception):
         importlib.import_module("keras")
-    # What lives now (modules, the app's caches) lives as long as the server: out of every
-    # later collection. Objects made from here on are collected as usual.
+    # What lives now is mostly modules and the app's caches, alive as long as the server: out
+    # of every later collection. Frozen objects are still freed by reference counting (only a
+    # cycle among them would stay); objects made from here on are collected as usual. No Keras
+    # model exists yet to be frozen: none can be built before this import (checked above).
     gc.freeze()
