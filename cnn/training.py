@@ -157,7 +157,6 @@ class _CompiledSteps:
     def __init__(self, model, image_dtype, augment: AugmentConfig | None, seed):
         import tensorflow as tf
 
-        self.model = model
         scale = 1.0 / 255.0 if image_dtype == np.uint8 else 1.0
         augmenter = _augmenter(augment, seed) if augment is not None and augment.enabled else None
         variables = model.trainable_variables
