@@ -27,7 +27,9 @@ _SETTING_TYPES = {
     "batch_size": int,
     "validation_split": float,
     "learning_rate": float,
+    "beta_2": float,
     "warmup_fraction": float,
+    "label_smoothing": float,
 }
 _SETTING_CHOICES = {"optimizer": OPTIMIZERS, "schedule": SCHEDULES}
 NETWORKS = ("cnn", "mlp")

@@ -12,10 +12,11 @@ LOSS = "categorical_crossentropy"
 MIXED_POLICY = "mixed_bfloat16"
 
 
-def make_optimizer(name: str, learning_rate):
-    """A fresh Keras optimizer by name; `learning_rate` may be a float or a schedule."""
+def make_optimizer(name: str, learning_rate, *, beta_2: float = 0.999):
+    """A fresh Keras optimizer by name; `learning_rate` may be a float or a schedule; `beta_2`
+    is Adam's (the others have none)."""
     if name == "adam":
-        return keras.optimizers.Adam(learning_rate=learning_rate)
+        return keras.optimizers.Adam(learning_rate=learning_rate, beta_2=beta_2)
     if name == "sgd":
         return keras.optimizers.SGD(learning_rate=learning_rate, momentum=0.9)
     if name == "rmsprop":
@@ -32,7 +33,11 @@ def compile_model(model, optimizer: OptimizerConfig | None = None, *, learning_r
     """
     optimizer = optimizer or OptimizerConfig()
     rate = optimizer.learning_rate if learning_rate is None else learning_rate
-    model.compile(optimizer=make_optimizer(optimizer.name, rate), loss=LOSS, metrics=["accuracy"])
+    model.compile(
+        optimizer=make_optimizer(optimizer.name, rate, beta_2=optimizer.beta_2),
+        loss=LOSS,
+        metrics=["accuracy"],
+    )
     return model
 
 

@@ -151,10 +151,14 @@ class _CompiledSteps:
     (the batches are slices of the arrays in memory). Each digit is scaled, one-hot labelled
     and, with augmentation, randomly moved inside the step, exactly as the course prepares
     them (`to_4d_float`, `one_hot`). The loss is the model's compiled one (categorical
-    cross-entropy), plus any layer losses; returns the summed loss and the right answers.
+    cross-entropy), plus any layer losses; with `label_smoothing`, the gradients are those of
+    the cross-entropy with smoothed targets. Returns the summed (plain) loss and the right
+    answers.
     """
 
-    def __init__(self, model, image_dtype, augment: AugmentConfig | None, seed):
+    def __init__(
+        self, model, image_dtype, augment: AugmentConfig | None, seed, label_smoothing=0.0
+    ):
         import tensorflow as tf
 
         scale = 1.0 / 255.0 if image_dtype == np.uint8 else 1.0
@@ -175,6 +179,14 @@ class _CompiledSteps:
             hits = tf.cast(tf.argmax(probabilities, -1) == tf.argmax(y, -1), tf.float32)
             return loss, hits
 
+        def trained_loss(y, probabilities, loss):
+            """What the gradients are taken of: the loss, or with smoothed targets."""
+            if not label_smoothing:
+                return loss
+            return keras.losses.categorical_crossentropy(
+                y, probabilities, label_smoothing=label_smoothing
+            )
+
         @tf.function(input_signature=[image_spec, label_spec])
         def train_steps(images, labels):
             loss_sum, correct = tf.constant(0.0), tf.constant(0.0)
@@ -185,7 +197,7 @@ class _CompiledSteps:
                 with tf.GradientTape() as tape:
                     probabilities = model(x, training=True)
                     loss, hits = scores(y, probabilities)
-                    objective = tf.reduce_mean(loss)
+                    objective = tf.reduce_mean(trained_loss(y, probabilities, loss))
                     if model.losses:
                         objective += tf.add_n(model.losses)
                 gradients = tape.gradient(objective, variables)
@@ -372,7 +384,9 @@ def continue_training(
         _compile_for(run.model, recipe, epochs * batches_per_epoch)
     for key, values in empty_history().items():  # a history kept from elsewhere may lack some
         run.history.setdefault(key, values)
-    steps = _CompiledSteps(run.model, images.dtype, recipe.augment, run.seed)
+    steps = _CompiledSteps(
+        run.model, images.dtype, recipe.augment, run.seed, recipe.label_smoothing
+    )
     tracker = _Progress(
         history=run.history,
         epochs=epochs,

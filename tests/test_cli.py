@@ -154,7 +154,12 @@ def test_train_the_mlp_baseline_on_a_tiny_file(tmp_path, write_mnist_npz):
     assert "model" not in metrics["recipe"]
     assert metrics["epochs"] == 1 and metrics["seed"] == 3
     assert metrics["batch_size"] == 200 and metrics["validation_split"] == 0.2
-    assert metrics["recipe"]["optimizer"] == {"name": "adam", "learning_rate": 0.001}
+    assert metrics["recipe"]["optimizer"] == {
+        "name": "adam",
+        "learning_rate": 0.001,
+        "beta_2": 0.999,
+    }
+    assert metrics["recipe"]["label_smoothing"] == 0.0
     assert metrics["test_accuracy"] == pytest.approx(accuracy, abs=1e-4)
     assert metrics["test_loss"] == pytest.approx(loss, abs=1e-4)
 

@@ -151,6 +151,14 @@ def test_make_optimizer(name, kind):
     assert float(optimizer.learning_rate) == pytest.approx(0.02)
 
 
+def test_adams_beta_2_comes_from_the_recipe():
+    assert make_optimizer("adam", 0.02).beta_2 == 0.999  # Keras' default, the course's
+    assert make_optimizer("adam", 0.02, beta_2=0.99).beta_2 == 0.99
+    model = build_model(ModelConfig(filters=(4,), dense_units=8))
+    compile_model(model, OptimizerConfig("adam", 0.02, beta_2=0.99))
+    assert model.optimizer.beta_2 == 0.99
+
+
 def test_make_optimizer_rejects_unknown_names():
     with pytest.raises(ValueError, match="'nadam'"):
         make_optimizer("nadam", 0.01)

@@ -25,8 +25,10 @@ def test_the_default_recipe_is_the_course():
     assert recipe.model == ModelConfig()
     assert (recipe.epochs, recipe.batch_size, recipe.validation_split) == (10, 200, 0.2)
     assert recipe.optimizer == OptimizerConfig("adam", 0.001)
+    assert recipe.optimizer.beta_2 == 0.999  # Keras' Adam as the course compiles it
     assert recipe.schedule.name == "constant"
     assert recipe.augment.enabled is False and recipe.mixed_precision is False
+    assert recipe.label_smoothing == 0.0  # plain one-hot targets
 
 
 def test_presets_and_their_networks():
@@ -40,8 +42,11 @@ def test_presets_and_their_networks():
     assert cnn.count_params(quick.model) == 76_898
     assert (quick.epochs, quick.batch_size, quick.validation_split) == (2, 256, 0.05)
     assert quick.schedule == ScheduleConfig("cosine", 0.1)
-    assert quick.optimizer.learning_rate == 0.02
+    assert quick.optimizer == OptimizerConfig("adam", 0.02, beta_2=0.99)
+    assert quick.label_smoothing == 0.1
     assert best.augment.enabled and best.epochs > PRESETS["course"].epochs
+    # Only the quick preset departs from the course's optimizer moments and targets.
+    assert best.optimizer.beta_2 == 0.999 and best.label_smoothing == 0.0
 
 
 def test_one_warmup_default_everywhere():
@@ -73,13 +78,22 @@ def test_with_settings_changes_the_right_concern():
         warmup_fraction=0.2,
         augment=True,
         mixed_precision=True,
+        label_smoothing=0.05,
     )
     assert recipe.epochs == 3
     assert recipe.optimizer == OptimizerConfig("sgd", 0.01)
+    assert recipe.label_smoothing == 0.05
     assert recipe.schedule == ScheduleConfig("cosine", 0.2)
     assert recipe.augment == AugmentConfig(enabled=True)
     assert recipe.mixed_precision is True
     assert recipe.model == ModelConfig()  # the network is not a setting
+
+
+def test_with_settings_keeps_the_optimizers_moments_unless_told():
+    quick = PRESETS["quick"]
+    assert quick.with_settings(learning_rate=0.01).optimizer == OptimizerConfig("adam", 0.01, 0.99)
+    assert quick.with_settings(beta_2=0.999).optimizer.beta_2 == 0.999
+    assert quick.with_settings(epochs=3).label_smoothing == 0.1
 
 
 def test_with_settings_keeps_the_augmentation_strengths():
@@ -99,6 +113,8 @@ def test_unknown_settings_are_refused():
         (lambda: OptimizerConfig(learning_rate=0), "OptimizerConfig.learning_rate"),
         (lambda: OptimizerConfig(learning_rate=2.0), "OptimizerConfig.learning_rate"),
         (lambda: OptimizerConfig(learning_rate="0.001"), "OptimizerConfig.learning_rate"),
+        (lambda: OptimizerConfig(beta_2=1.0), "OptimizerConfig.beta_2"),
+        (lambda: OptimizerConfig(beta_2=0.1), "OptimizerConfig.beta_2"),
         (lambda: ScheduleConfig("linear"), "ScheduleConfig.name"),
         (lambda: ScheduleConfig(warmup_fraction=1.5), "ScheduleConfig.warmup_fraction"),
         (lambda: AugmentConfig(enabled="yes"), "AugmentConfig.enabled"),
@@ -108,6 +124,8 @@ def test_unknown_settings_are_refused():
         (lambda: TrainingRecipe(batch_size=0), "TrainingRecipe.batch_size"),
         (lambda: TrainingRecipe(validation_split=0.9), "TrainingRecipe.validation_split"),
         (lambda: TrainingRecipe(mixed_precision=1), "TrainingRecipe.mixed_precision"),
+        (lambda: TrainingRecipe(label_smoothing=-0.1), "TrainingRecipe.label_smoothing"),
+        (lambda: TrainingRecipe(label_smoothing=0.9), "TrainingRecipe.label_smoothing"),
         (lambda: TrainingRecipe(model={"filters": (8,)}), "TrainingRecipe.model"),
     ],
 )
@@ -128,7 +146,7 @@ def test_to_dict_is_plain_json():
 
     data = json.loads(json.dumps(PRESETS["best"].to_dict()))
     assert data["model"]["filters"] == [16, 36]
-    assert data["optimizer"] == {"name": "adam", "learning_rate": 0.003}
+    assert data["optimizer"] == {"name": "adam", "learning_rate": 0.003, "beta_2": 0.999}
     assert data["augment"]["enabled"] is True
 
 
@@ -140,10 +158,12 @@ def test_the_baseline_trains_like_the_course_on_the_same_digits():
     assert baseline.batch_size == cnn_recipe.batch_size
     assert baseline.validation_split == cnn_recipe.validation_split
     assert baseline.augment == cnn_recipe.augment
-    # Trained as the course trains: Adam 0.001, constant, float32.
+    # Trained as the course trains: Adam 0.001, constant, float32, plain targets.
     assert baseline.optimizer == PRESETS["course"].optimizer
     assert baseline.schedule.name == "constant"
     assert baseline.mixed_precision is False
+    assert baseline_recipe(PRESETS["quick"], epochs=2).label_smoothing == 0.0
+    assert baseline_recipe(PRESETS["quick"], epochs=2).optimizer.beta_2 == 0.999
     assert baseline_recipe(cnn_recipe, epochs=0).epochs == 1
 
 

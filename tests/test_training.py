@@ -276,6 +276,55 @@ def test_the_compiled_step_is_the_courses_training_step(tiny_data):
     assert float(loss_sum) > 0 and 0 <= float(correct) <= 128
 
 
+def test_label_smoothing_changes_the_gradients_not_the_loss_reported(tiny_data):
+    # The step with smoothing moves the weights as Keras does with a smoothed loss, and
+    # reports the plain cross-entropy of its predictions (what the charts and tests show).
+    config = ModelConfig(filters=(4, 8), dense_units=16, conv_dropout=0.0, dense_dropout=0.0)
+    images, labels = tiny_data.x_train[:128], tiny_data.y_train[:128].astype(np.int32)
+    ours, reference, plain = (
+        cnn.build_model(config, optimizer=OPTIMIZER, seed=3) for _ in range(3)
+    )
+    reference.set_weights(ours.get_weights())
+    plain.set_weights(ours.get_weights())
+    reference.compile(
+        optimizer=keras.optimizers.Adam(0.01),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1),
+    )
+    steps = _CompiledSteps(ours, np.uint8, None, seed=0, label_smoothing=0.1)
+    loss_sum, _ = steps.train(images.reshape(2, 64, 28, 28), labels.reshape(2, 64))
+    expected_loss = 0.0
+    for half in (slice(0, 64), slice(64, 128)):
+        x, y = cnn.to_4d_float(images[half]), cnn.one_hot(labels[half])
+        expected_loss += float(np.sum(keras.losses.categorical_crossentropy(y, reference(x))))
+        reference.train_on_batch(x, y)
+    for a, b in zip(ours.get_weights(), reference.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert float(loss_sum) == pytest.approx(expected_loss, rel=1e-4)
+    # ... and the smoothing did change the step: plain targets move the weights elsewhere.
+    _CompiledSteps(plain, np.uint8, None, seed=0).train(
+        images.reshape(2, 64, 28, 28), labels.reshape(2, 64)
+    )
+    pairs = zip(ours.get_weights(), plain.get_weights(), strict=True)
+    assert max(np.abs(a - b).max() for a, b in pairs) > 1e-4
+
+
+def test_a_run_trains_with_its_recipes_smoothing_and_adam_moments(tiny_data, monkeypatch):
+    smoothing = []
+    real_steps = cnn.training._CompiledSteps
+
+    def steps(*args, **kwargs):
+        made = real_steps(*args, **kwargs)
+        smoothing.append(args[4] if len(args) > 4 else kwargs.get("label_smoothing", 0.0))
+        return made
+
+    monkeypatch.setattr(cnn.training, "_CompiledSteps", steps)
+    run = train(cnn.build_model(SMALL, seed=0), tiny_data, recipe(epochs=1, beta_2=0.99))
+    assert run.model.optimizer.beta_2 == 0.99
+    smoothed = recipe(epochs=1, label_smoothing=0.1)
+    train(cnn.build_model(SMALL, seed=0), tiny_data, smoothed)
+    assert smoothing == [0.0, 0.1]
+
+
 def test_validation_is_the_mean_loss_and_accuracy(tiny_data):
     model = cnn.build_model(SMALL, seed=0)
     images, labels = tiny_data.x_test[:250], tiny_data.y_test[:250].astype(np.int32)

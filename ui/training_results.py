@@ -3,15 +3,33 @@ them, the confusion matrix and the digits it gets wrong, and the comparison with
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
 import cnn
 from cnn import charts
+from cnn.config import NUM_CLASSES
 from ui import keys
 from ui.live_training import history_figure, request_training
 from ui.state import t
 
 MISTAKES_SHOWN = 20
+
+
+def loss_help(recipe: cnn.TrainingRecipe) -> str | None:
+    """Why a run trained with label smoothing has a higher loss (None without smoothing): it
+    aims at less than 1 for the right digit, so even its right answers cost some loss."""
+    smoothing = recipe.label_smoothing
+    if not smoothing:
+        return None
+    target = 1 - smoothing + smoothing / NUM_CLASSES
+    return t(
+        "train.test_loss_smoothed",
+        smoothing=f"{smoothing:g}",
+        target=f"{target:.2f}",
+        floor=f"{-math.log(target):.2f}",
+    )
 
 
 def show_test_results(run: cnn.TrainingRun) -> None:
@@ -20,7 +38,9 @@ def show_test_results(run: cnn.TrainingRun) -> None:
     st.subheader(t("train.test_results"))
     accuracy_column, loss_column, epochs_column = st.columns(3)
     accuracy_column.metric(t("train.test_accuracy"), f"{evaluation.accuracy:.2%}", border=True)
-    loss_column.metric(t("train.test_loss"), f"{evaluation.loss:.4f}", border=True)
+    loss_column.metric(
+        t("train.test_loss"), f"{evaluation.loss:.4f}", help=loss_help(run.recipe), border=True
+    )
     epochs_column.metric(t("train.epochs_trained"), run.epochs_done, border=True)
     values = f"[{evaluation.loss:.4f}, {evaluation.accuracy:.4f}]"
     st.caption(t("train.course_print", values=values))

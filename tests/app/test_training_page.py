@@ -131,9 +131,29 @@ def test_one_epoch_training_draws_charts_and_tests_the_model():
     assert "Test accuracy" in labels
     accuracy = at.metric[labels.index("Test accuracy")].value
     assert accuracy == f"{trained.evaluation.accuracy:.2%}"
+    assert not at.metric[labels.index("Test loss")].help  # the course's plain targets
     assert at.get("download_button")
     assert at.button(key="train_compare_mlp")
     assert not at.warning
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_smoothed_trainings_loss_says_why_it_is_higher(language):
+    at = open_page(PAGE, model_config=TINY, language=language)
+    at.segmented_control(key="train_preset").set_value("quick").run()
+    at.session_state["model_config"] = TINY  # the quick recipe, on a network trained fast
+    at.slider(key="train_epochs").set_value(1)
+    at.button(key="train_start").click().run()
+    assert_no_exception(at)
+    trained = at.session_state["trained"]
+    assert trained.recipe.label_smoothing == 0.1
+    assert trained.model.optimizer.beta_2 == 0.99
+    labels = [metric.label for metric in at.metric]
+    loss = at.metric[labels.index(translate("train.test_loss", language))]
+    expected = translate(
+        "train.test_loss_smoothed", language, smoothing="0.1", target="0.91", floor="0.09"
+    )
+    assert loss.help == expected
 
 
 def test_continue_resumes_a_stopped_training():
