@@ -11,15 +11,13 @@ arrays with h5py. Neither can run code from the file.
 from __future__ import annotations
 
 import functools
-import io
-import json
 import os
 import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from cnn import model_archive
 from cnn.config import INPUT_SHAPE, NUM_CLASSES
 from cnn.engine import (
     SUPPORTED_LAYERS,
@@ -28,13 +26,11 @@ from cnn.engine import (
     WeightShapeError,
     from_keras_config,
 )
+from cnn.model_archive import MAX_MODEL_BYTES, WEIGHTS_FILE, ModelFileError
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL_PATH = MODELS_DIR / "mnist_cnn.keras"
 SHIPPED_MLP_PATH = MODELS_DIR / "mnist_mlp.keras"
-MAX_MODEL_BYTES = 50 * 1024 * 1024  # the app's upload limit too (.streamlit/config.toml)
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # against zip bombs
-WEIGHTS_FILE = "model.weights.h5"
 
 # Modules of objects a plain Keras model config holds.
 _SAFE_MODULES = {
@@ -58,21 +54,6 @@ _SAFE_MODULES = {
 _UNSAFE_LAYERS = {"Lambda", "TFSMLayer", "JaxLayer", "FlaxLayer", "TorchModuleWrapper"}
 
 
-class ModelFileError(ValueError):
-    """A model file that cannot or must not be used, with a reason a user can act on.
-
-    Attributes:
-        reason: a short code for the kind of refusal ("hdf5", "unsafe_layer", ...), so a UI
-            can show the message in its own language.
-        details: the values the message names (file name, layer class, shape, ...).
-    """
-
-    def __init__(self, message: str, reason: str = "invalid", **details):
-        super().__init__(message)
-        self.reason = reason
-        self.details = details
-
-
 def _read_bytes(path_or_bytes) -> tuple[bytes, str]:
     if isinstance(path_or_bytes, bytes | bytearray | memoryview):
         return bytes(path_or_bytes), "the uploaded file"
@@ -80,7 +61,7 @@ def _read_bytes(path_or_bytes) -> tuple[bytes, str]:
         name = getattr(path_or_bytes, "name", "the uploaded file")
         if not str(name).lower().endswith(".keras"):
             raise _wrong_format(name)
-        return path_or_bytes.read(), str(name)
+        return path_or_bytes.read(MAX_MODEL_BYTES + 1), str(name)  # bounded: never more
     path = Path(path_or_bytes)
     if path.suffix.lower() != ".keras":
         raise _wrong_format(path.name)
@@ -171,54 +152,37 @@ def _unsupported(error: UnsupportedModelError) -> ModelFileError:
     )
 
 
-def inspect_model_archive(data: bytes) -> dict:
-    """Check a `.keras` archive without deserializing anything; return its config as JSON.
-
-    Raises:
-        ModelFileError: not a zip, not a Keras archive, too large, or holding code or
-            classes that are not built-in Keras ones.
-    """
+def _check_archive_bytes(data: bytes) -> None:
     if len(data) > MAX_MODEL_BYTES:
         raise _too_large(len(data))
     if data[:8] == b"\x89HDF\r\n\x1a\n":
         raise _wrong_format("This file", hdf5=True)
-    if not zipfile.is_zipfile(io.BytesIO(data)):
+    if data[:4] not in (b"PK\x03\x04", b"PK\x05\x06"):
         raise ModelFileError(
             "This is not a .keras model: a .keras file is a zip archive, and this one is not. "
             "Save your model with model.save('model.keras').",
             "not_zip",
         )
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            if "config.json" not in names:
-                raise ModelFileError(
-                    "This zip is not a Keras model archive (it has no config.json). "
-                    "Save your model with model.save('model.keras').",
-                    "not_archive",
-                )
-            unpacked = sum(info.file_size for info in archive.infolist())
-            if unpacked > MAX_UNPACKED_BYTES:
-                raise ModelFileError(
-                    f"The archive unpacks to {unpacked / 1e6:.0f} MB, more than an MNIST model "
-                    "can need; it is refused.",
-                    "too_large",
-                    size=f"{unpacked / 1e6:.0f}",
-                    limit=f"{MAX_UNPACKED_BYTES / 1e6:.0f}",
-                )
-            config = json.loads(archive.read("config.json"))
-    except ModelFileError:
-        raise
-    except (zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, KeyError) as error:
-        raise ModelFileError(
-            f"The model archive is damaged ({error}). Save it again.", "damaged"
-        ) from error
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ModelFileError(
-            "The model archive's config.json is not a Keras model config.", "damaged"
-        )
+
+
+def _config_of(members: dict) -> dict:
+    config = model_archive.parse_config(members[model_archive.CONFIG_FILE])
     _check_config_objects(config)
     return config
+
+
+def inspect_model_archive(data: bytes) -> dict:
+    """Check a `.keras` archive without deserializing anything; return its config as JSON.
+
+    The archive is read as untrusted data (`cnn.model_archive`): sizes counted while
+    inflating, names, zip features and the JSON's depth checked.
+
+    Raises:
+        ModelFileError: not a zip, not a Keras archive, too large, or holding code or
+            classes that are not built-in Keras ones.
+    """
+    _check_archive_bytes(data)
+    return _config_of(model_archive.read_archive(data))
 
 
 def check_mnist_shapes(model) -> None:
@@ -243,48 +207,27 @@ def check_mnist_shapes(model) -> None:
 
 def read_weights(data: bytes) -> dict[str, list[np.ndarray]]:
     """Every layer's weight arrays in a `.keras` archive, keyed as Keras names them there
-    ("conv2d", "conv2d_1", "dense", ...), read with h5py: plain arrays, no code.
+    ("conv2d", "conv2d_1", "dense", ...), read with h5py from memory: plain arrays, no
+    code, nothing outside the file (`cnn.model_archive.read_weights`).
 
     Raises:
-        ModelFileError: no weights file, or one that h5py cannot read (truncated, damaged).
+        ModelFileError: no weights file, or one that is refused or damaged.
     """
-    import h5py  # comes with Keras; light (no TensorFlow)
+    _check_archive_bytes(data)
+    return model_archive.read_weights(_weights_of(model_archive.read_archive(data)))
 
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        if WEIGHTS_FILE not in archive.namelist():
-            raise ModelFileError(
-                f"The model archive has no {WEIGHTS_FILE}, so it holds no trained weights. "
-                "Save the model again with model.save('model.keras').",
-                "weights_missing",
-            )
-        weights_bytes = archive.read(WEIGHTS_FILE)
-    weights: dict[str, list[np.ndarray]] = {}
-    try:
-        with h5py.File(io.BytesIO(weights_bytes), "r") as file:
-            layers = file.get("layers")
-            for name, group in layers.items() if layers is not None else ():
-                variables = group.get("vars")
-                count = len(variables) if variables is not None else 0
-                weights[name] = [np.asarray(variables[str(i)][()]) for i in range(count)]
-    except (OSError, KeyError, ValueError, TypeError, AttributeError) as error:
+
+def _weights_of(members: dict) -> bytes:
+    if WEIGHTS_FILE not in members:
         raise ModelFileError(
-            f"The model's weights ({WEIGHTS_FILE}) are damaged or truncated ({error}). "
-            "Save the model again.",
-            "weights_damaged",
-        ) from error
-    return weights
+            f"The model archive has no {WEIGHTS_FILE}, so it holds no trained weights. "
+            "Save the model again with model.save('model.keras').",
+            "weights_missing",
+        )
+    return members[WEIGHTS_FILE]
 
 
-def model_from_archive(data: bytes, name: str = "the model") -> NumpyModel:
-    """Check a `.keras` archive and build the NumPy engine's model from it.
-
-    Raises:
-        ModelFileError: anything `inspect_model_archive` refuses; a layer or option the
-            engine does not run; weights missing, damaged or of the wrong shape; not an
-            MNIST model.
-    """
-    config = inspect_model_archive(data)
-    weights = read_weights(data)
+def _build(config: dict, weights: dict, name: str) -> NumpyModel:
     try:
         model = from_keras_config(config, weights)
     except UnsupportedModelError as error:
@@ -295,16 +238,38 @@ def model_from_archive(data: bytes, name: str = "the model") -> NumpyModel:
             f"{error} The weights do not fit the architecture in {name}: save the model "
             "again with model.save('model.keras').",
             "weights_shape",
-            layer=error.layer,
+            layer=model_archive.shown_name(error.layer),
             expected=str(error.expected),
             found=found,
         ) from error
-    except (ValueError, KeyError, TypeError) as error:
+    except (ValueError, KeyError, TypeError, IndexError, OverflowError) as error:
         raise ModelFileError(
-            f"The model archive's config.json cannot be read as a model ({error}).", "damaged"
+            f"The model archive's config.json cannot be read as a model ({type(error).__name__}).",
+            "damaged",
         ) from error
     check_mnist_shapes(model)
     return model
+
+
+def model_from_archive(data: bytes, name: str = "the model") -> NumpyModel:
+    """Check a `.keras` archive and build the NumPy engine's model from it.
+
+    Everything is checked before the weights' data is read: the archive, the config, the
+    weights file's structure, and the shapes the config implies (a first build with
+    zero-cost placeholder arrays); then the arrays are read and the model built.
+
+    Raises:
+        ModelFileError: anything `inspect_model_archive` refuses; a layer or option the
+            engine does not run; weights missing, refused, damaged or of the wrong shape;
+            not an MNIST model.
+    """
+    _check_archive_bytes(data)
+    members = model_archive.read_archive(data)
+    config = _config_of(members)
+    weights = model_archive.read_weights(
+        _weights_of(members), check_shapes=lambda shapes: _build(config, shapes, name)
+    )
+    return _build(config, weights, name)
 
 
 def load_model_file(path_or_bytes) -> NumpyModel:

@@ -15,6 +15,7 @@ import pytest
 from keras_graphs import skip_connection, two_heads
 
 import cnn
+import cnn.model_archive
 import cnn.model_io
 from cnn.engine import NumpyModel
 from cnn.model_io import ModelFileError, inspect_model_archive, load_model_file
@@ -406,8 +407,9 @@ def test_refuses_a_file_above_the_size_limit(saved, monkeypatch):
 
 def test_refuses_an_archive_that_unpacks_too_large(saved, monkeypatch):
     _, path = saved
-    monkeypatch.setattr(cnn.model_io, "MAX_UNPACKED_BYTES", 1000)
-    assert_refused(path, "too_large", "unpacks to")
+    monkeypatch.setitem(cnn.model_archive.MEMBER_LIMITS, cnn.model_io.WEIGHTS_FILE, 1000)
+    error = assert_refused(path, "member_too_large", "unpacks to more than")
+    assert error.details["name"] == cnn.model_io.WEIGHTS_FILE
 
 
 # ---------------------------------------------------------------- the shipped model
@@ -447,12 +449,16 @@ def test_every_refusal_reason_has_a_translated_message():
 
     from ui.i18n import TEXT, translate
 
-    source = (Path(__file__).resolve().parents[1] / "cnn" / "model_io.py").read_text()
+    folder = Path(__file__).resolve().parents[1] / "cnn"
+    source = (folder / "model_io.py").read_text() + (folder / "model_archive.py").read_text()
     found = set(re.findall(r'^\s*"([a-z0-9_]+)",\s*$', source, re.M))
+    found |= set(re.findall(r'_weights_error\(\s*"([a-z0-9_]+)"', source))
     reasons = found - {"invalid"} - cnn.model_io._SAFE_MODULES
     assert {"hdf5", "unsafe_layer", "not_zip", "input_shape"} <= reasons
     new = {"unsupported", "weights_missing", "weights_damaged", "weights_shape"}
     assert new <= reasons
+    hostile = {"weights_external_storage", "member_size_mismatch", "json_too_deep"}
+    assert hostile <= reasons
     for reason in reasons:
         assert f"model_error.{reason}" in TEXT, reason
     error = cnn.ModelFileError("x", "unsafe_layer", layer="Lambda")

@@ -212,6 +212,99 @@ TEXT: dict[str, tuple[str, str]] = {
         "层 {layer} 需要形状为 {expected} 的参数，文件中却是 {found}。参数与网络结构不符："
         "请用 model.save('model.keras') 重新保存模型。",
     ),
+    # A file whose structure reaches outside itself or multiplies (cnn.model_archive).
+    "model_error.too_many_members": (
+        "The archive lists {count} files; a Keras model has 3 (the limit is {limit}). It is "
+        "refused.",
+        "这个压缩包列出了 {count} 个文件；Keras 模型只有 3 个（上限 {limit}），因此被拒绝。",
+    ),
+    "model_error.zip_feature": (
+        "The archive uses {feature}, which Keras never writes, so it is refused. Save the "
+        "model again with model.save('model.keras').",
+        "这个压缩包使用了 {feature}，Keras 从不这样保存，因此被拒绝。请用 "
+        "model.save('model.keras') 重新保存模型。",
+    ),
+    "model_error.unsafe_member_name": (
+        "The archive holds a file named '{name}', a path that points outside the archive, so "
+        "it is refused.",
+        "压缩包中有一个名为“{name}”的文件，这个路径指向压缩包之外，因此被拒绝。",
+    ),
+    "model_error.duplicate_member": (
+        "The archive holds '{name}' twice, so it is refused.",
+        "压缩包中“{name}”出现了两次，因此被拒绝。",
+    ),
+    "model_error.unexpected_member": (
+        "The archive holds '{name}', which a Keras model file does not have (only {expected}), "
+        "so it is refused.",
+        "压缩包中有“{name}”，而 Keras 模型文件里没有这种文件（只有 {expected}），因此被拒绝。",
+    ),
+    "model_error.member_too_large": (
+        "{name} in the archive unpacks to more than {limit} MB, more than an MNIST model can "
+        "need, so it is refused.",
+        "压缩包中的 {name} 解压后超过 {limit} MB，远超 MNIST 模型所需，因此被拒绝。",
+    ),
+    "model_error.member_size_mismatch": (
+        "{name} in the archive holds more than its header declares (a zip bomb's trick), so "
+        "it is refused.",
+        "压缩包中的 {name} 实际内容比文件头声明的更大（这是“压缩炸弹”的手法），因此被拒绝。",
+    ),
+    "model_error.json_too_deep": (
+        "The model's config.json nests deeper than {limit} levels, far deeper than any Keras "
+        "model's, so it is refused.",
+        "模型的 config.json 嵌套超过 {limit} 层，远深于任何 Keras 模型，因此被拒绝。",
+    ),
+    "model_error.too_many_layers": (
+        "The model has {count} layers; the limit is {limit}.",
+        "模型有 {count} 层，上限为 {limit} 层。",
+    ),
+    "model_error.weights_external_storage": (
+        "The model's weights at {path} are stored in another file. A Keras model never does "
+        "that, and reading it could expose files of this server, so it is refused.",
+        "模型在 {path} 处的参数存放在另一个文件中。Keras 模型从不这样做，读取它可能泄露本服务器上的"
+        "文件，因此被拒绝。",
+    ),
+    "model_error.weights_virtual": (
+        "The model's weights at {path} are a virtual dataset made of other files. A Keras model "
+        "never has one, and reading it could expose files of this server, so it is refused.",
+        "模型在 {path} 处的参数是由其他文件拼成的虚拟数据集。Keras 模型从不这样做，读取它可能泄露"
+        "本服务器上的文件，因此被拒绝。",
+    ),
+    "model_error.weights_external_link": (
+        "The model's weights file links to another file at {path}. A Keras model never does "
+        "that, so it is refused.",
+        "模型的参数文件在 {path} 处链接到另一个文件。Keras 模型从不这样做，因此被拒绝。",
+    ),
+    "model_error.weights_soft_link": (
+        "The model's weights file has a soft link at {path}. A Keras model never has one, so it "
+        "is refused.",
+        "模型的参数文件在 {path} 处有一个软链接。Keras 模型从不这样做，因此被拒绝。",
+    ),
+    "model_error.weights_structure": (
+        "The model's weights file is not laid out as Keras writes it (at {path}), so it is "
+        "refused. Save the model again with model.save('model.keras').",
+        "模型的参数文件（在 {path} 处）不是 Keras 写出的结构，因此被拒绝。请用 "
+        "model.save('model.keras') 重新保存模型。",
+    ),
+    "model_error.weights_filter": (
+        "The model's weights at {path} use an HDF5 filter ({filter}), which Keras never writes, "
+        "so they are refused.",
+        "模型在 {path} 处的参数使用了 HDF5 过滤器（{filter}），Keras 从不这样保存，因此被拒绝。",
+    ),
+    "model_error.weights_layout": (
+        "The model's weights at {path} are stored in chunks, which Keras never writes, so they "
+        "are refused.",
+        "模型在 {path} 处的参数按块（chunk）存储，Keras 从不这样保存，因此被拒绝。",
+    ),
+    "model_error.weights_dtype": (
+        "The model's weights at {path} are of type {dtype}; weights are floating-point numbers, "
+        "so they are refused.",
+        "模型在 {path} 处的参数类型是 {dtype}；参数应当是浮点数，因此被拒绝。",
+    ),
+    "model_error.weights_too_large": (
+        "The model's weights declare more than {limit} MB of data, more than an MNIST model can "
+        "need, so they are refused.",
+        "模型的参数声明了超过 {limit} MB 的数据，远超 MNIST 模型所需，因此被拒绝。",
+    ),
     # --- training page: the queue's wait and the class caps --------------------------------
     "train.waiting_eta": (
         "Other people are training right now: waiting for a free training slot, place {place} "
