@@ -29,13 +29,21 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
 from cnn.config import IMAGE_SIZE
 from cnn.drawing import DIGIT_BOX
 
 WORK_SIZE = 320  # the longest side of the copy the steps work on
 MAX_PIXELS = 50_000_000  # larger photos are refused before they are decoded (48 Mpx phones)
+# JPEG is decoded at 1/2, 1/4 or 1/8 scale (`draft`); PNG, WebP, GIF and BMP only whole, at
+# 4 bytes a pixel or more: a 200 KB PNG of 50 Mpx took 1.2 GB to read. Those are capped lower,
+# WebP most (its decoder keeps a second copy): each then reads in ~130 MB at most
+# (benchmarks/bench_photo_memory.py).
+MAX_DECODED_PIXELS = {"PNG": 16_000_000, "GIF": 16_000_000, "BMP": 16_000_000, "WEBP": 8_000_000}
+MAX_TEXT_BYTES = 1024 * 1024  # PNG text chunks, decompressed, in all (PIL's default: 64 MB)
+# PIL's limit is process-wide; a photo of a digit needs no text, and nothing else here reads any.
+PngImagePlugin.MAX_TEXT_MEMORY = min(PngImagePlugin.MAX_TEXT_MEMORY, MAX_TEXT_BYTES)
 MIN_SIDE = 16  # px; smaller pictures are refused
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")  # JPEG includes MPO (some phones)
 LIGHT_WINDOW = 0.12  # the closing's width, as a share of the longest side: wider than a stroke
@@ -180,16 +188,16 @@ def _read_source(image):
     )
 
 
-def _too_large(pixels: int, width=None, height=None) -> PhotoSizeError:
+def _too_large(pixels: int, width=None, height=None, limit=MAX_PIXELS) -> PhotoSizeError:
     size = f"{width}x{height} = " if width else ""
     return PhotoSizeError(
-        f"The picture is too large: {size}{pixels:,} pixels; the limit is {MAX_PIXELS:,}. "
+        f"The picture is too large: {size}{pixels:,} pixels; the limit is {limit:,}. "
         "Take a smaller photo or scale it down.",
         "too_large",
         pixels=int(pixels),
         width=width,
         height=height,
-        limit=MAX_PIXELS,
+        limit=limit,
     )
 
 
@@ -217,6 +225,11 @@ def _open_bytes(data: bytes) -> tuple[Image.Image, tuple[int, int]]:
         if picture.format in ("JPEG", "MPO"):
             # Decode at a reduced scale (1/2, 1/4, 1/8) still larger than the working size.
             picture.draft("RGB", (WORK_SIZE, WORK_SIZE))
+        elif width * height > MAX_DECODED_PIXELS.get(picture.format, 0):  # decoded whole
+            limit = MAX_DECODED_PIXELS.get(picture.format, 0)
+            raise _too_large(width * height, width, height, limit)
+        # Only the first frame is ever decoded (an animated GIF, WebP or PNG, an MPO's
+        # second picture): frames are never counted, which would read them all.
         try:
             picture.load()
         except Exception:  # truncated or damaged data: OSError, SyntaxError, zlib.error...
@@ -227,18 +240,67 @@ def _open_bytes(data: bytes) -> tuple[Image.Image, tuple[int, int]]:
                 format=picture.format,
             ) from None
     try:
-        turned = picture.getexif().get(0x0112) in (5, 6, 7, 8)  # orientation: a quarter turn
-        picture = ImageOps.exif_transpose(picture)
+        orientation = picture.getexif().get(0x0112)
     except Exception:  # a broken EXIF block: keep the picture as stored
-        turned = False
+        orientation = None
+    picture = _shrink(picture)  # before turning: a turn of the whole photo is a full copy
+    if orientation in (2, 3, 4, 5, 6, 7, 8):
+        picture = _turn(picture, orientation)
+    turned = orientation in (5, 6, 7, 8)  # a quarter turn
     return picture, ((width, height) if turned else (height, width))
+
+
+_TURNS = {
+    2: (Image.Transpose.FLIP_LEFT_RIGHT,),
+    3: (Image.Transpose.ROTATE_180,),
+    4: (Image.Transpose.FLIP_TOP_BOTTOM,),
+    5: (Image.Transpose.TRANSPOSE,),
+    6: (Image.Transpose.ROTATE_270,),
+    7: (Image.Transpose.TRANSVERSE,),
+    8: (Image.Transpose.ROTATE_90,),
+}
+
+
+def _turn(picture: Image.Image, orientation: int) -> Image.Image:
+    """The picture as EXIF orientation `orientation` says to display it."""
+    for method in _TURNS[orientation]:
+        picture = picture.transpose(method)
+    return picture
+
+
+def _shrink(picture: Image.Image) -> Image.Image:
+    """A large decoded picture scaled down to the working size right away, in a mode PIL
+    filters (transparency kept, premultiplied), so no full-size copy is ever made."""
+    width, height = picture.size
+    scale = WORK_SIZE / max(width, height)
+    if scale >= 1:
+        return picture
+    if _has_alpha(picture) and picture.mode not in ("RGBA", "LA"):
+        picture = picture.convert("RGBA")  # a palette's or a key colour's transparency
+    elif picture.mode == "P":
+        picture = picture.convert("RGB")
+    elif picture.mode == "1":
+        picture = picture.convert("L")
+    elif picture.mode.startswith("I;16"):  # 16-bit grey: kept on the scale it is read on
+        top = picture.getextrema()[1]
+        picture = picture.convert("I")
+        if top > 255:
+            picture = picture.point(lambda value: value / 257)  # 0-65535 -> 0-255
+    elif picture.mode not in ("RGB", "RGBA", "L", "LA", "I", "F"):
+        picture = picture.convert("RGB")  # CMYK, YCbCr, ...
+    new_size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return picture.resize(new_size, Image.Resampling.BOX)
+
+
+def _has_alpha(picture: Image.Image) -> bool:
+    return picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info
 
 
 def _pil_to_rgb(picture: Image.Image) -> np.ndarray:
     """(h, w, 3) uint8; transparency over white paper; 16-bit and float greys rescaled."""
     if picture.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
         return _array_to_rgb(np.asarray(picture))
-    if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
+    if _has_alpha(picture):
         rgba = picture.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         picture = Image.alpha_composite(white, rgba)

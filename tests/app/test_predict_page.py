@@ -127,3 +127,40 @@ def test_a_missing_shipped_model_is_an_error_not_a_traceback(monkeypatch):
     at.button(key="predict_random").click().run()
     assert_no_exception(at)
     assert not at.metric
+
+
+@pytest.fixture(scope="module")
+def hostile_uploads(tmp_path_factory):
+    """Three attacks on the reader, built from the shipped model: external storage of a
+    made-up secret, a zip bomb whose headers lie, and a config nested 200,000 deep."""
+    import hostile_models
+
+    from cnn.model_io import DEFAULT_MODEL_PATH
+
+    good = DEFAULT_MODEL_PATH.read_bytes()
+    secret = tmp_path_factory.mktemp("server") / "secrets.toml"
+    secret.write_bytes(b'teacher_password = "made-up-Secret-4711"\n' * 60)
+    return {
+        "weights_external_storage": hostile_models.external_storage(good, secret),
+        "member_size_mismatch": hostile_models.lying_zip_bomb(good, inflated_mb=100),
+        "json_too_deep": hostile_models.deep_json(good),
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize(
+    "reason", ["weights_external_storage", "member_size_mismatch", "json_too_deep"]
+)
+def test_a_hostile_upload_is_refused_in_the_page_language(hostile_uploads, reason, language):
+    """The page shows the translated refusal, never a traceback; nothing of the secret."""
+    at = open_page(PAGE, language)
+    at.file_uploader(key="predict_upload").upload("mine.keras", hostile_uploads[reason]).run()
+    assert_no_exception(at)
+    assert len(at.error) == 1
+    shown = at.error[0].value
+    assert "mine.keras" in shown and "made-up-Secret" not in shown
+    with pytest.raises(cnn.ModelFileError) as caught:
+        cnn.load_model_file(hostile_uploads[reason])
+    assert caught.value.reason == reason
+    assert translate(f"model_error.{reason}", language, **caught.value.details) in shown
+    assert "uploaded" not in at.session_state
