@@ -20,7 +20,14 @@ The database: `open_board(url)`, else `CNN_LAB_DATABASE_URL`, else SQLite in
 from __future__ import annotations
 
 from classroom.board import LEADERBOARD_COLUMNS, Board, open_board
-from classroom.database import ENV_VAR, default_sqlite_path, dispose_engines, resolve_url
+from classroom.database import (
+    ENV_VAR,
+    default_sqlite_path,
+    describe,
+    dispose_engines,
+    redact,
+    resolve_url,
+)
 from classroom.errors import (
     BoardUnavailableError,
     ClassroomError,
@@ -59,7 +66,9 @@ __all__ = [
     "SessionQuotaError",
     "WrongPasswordError",
     "default_sqlite_path",
+    "describe",
     "dispose_engines",
     "open_board",
+    "redact",
     "resolve_url",
 ]

@@ -21,7 +21,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, or_, select, update
 
 from classroom import validation
-from classroom.database import describe, get_engine, read, resolve_url, write
+from classroom.database import describe, get_engine, read, redact, resolve_url, write
 from classroom.errors import RateLimitError, SessionQuotaError, WrongPasswordError
 from classroom.limits import Limits
 from classroom.records import Digit, decode_image, timestamp
@@ -126,7 +126,18 @@ class Board:
         self._clock = clock
 
     def __repr__(self) -> str:
-        return f"Board(class_code={self.class_code!r}, database={describe(self._engine.url)!r})"
+        return self._redact(
+            f"Board(class_code={self.class_code!r}, database={describe(self._engine.url)!r})"
+        )
+
+    def _board_name(self) -> str:
+        """The class code as log lines name the board."""
+        return self._redact(repr(self.class_code))
+
+    def _redact(self, text: str) -> str:
+        """`text` as a log line or message may hold it: nothing of the teacher password or
+        the database's secrets (a deployment might reuse one as a class code)."""
+        return redact(text, self._engine.url, self._teacher_password)
 
     # Students -----------------------------------------------------------------------------
 
@@ -207,7 +218,7 @@ class Board:
             query = query.where(digits.c.label == validation.label(label))
         query = query.order_by(digits.c.id.desc())
         if limit is not None:
-            query = query.limit(max(0, int(limit)))
+            query = query.limit(_row_limit(limit))
         with read(self._engine) as conn:
             rows = conn.execute(query).all()
         return [
@@ -356,7 +367,7 @@ class Board:
             .order_by(c.test_accuracy.desc(), c.class_accuracy.desc().nulls_last(), c.id)
         )
         if limit is not None:
-            query = query.limit(max(0, int(limit)))
+            query = query.limit(_row_limit(limit))
         with read(self._engine) as conn:
             rows = conn.execute(query).all()
         records = [
@@ -383,7 +394,8 @@ class Board:
         """Check the teacher password (in constant time; a wrong one waits first).
 
         Args:
-            password: what the teacher typed. It is never logged.
+            password: what the teacher typed: any value (not text, too long, a lone surrogate:
+                simply wrong). It is never logged nor quoted.
 
         Raises:
             WrongPasswordError: wrong (reason "wrong_password", after `wrong_password_delay`
@@ -394,9 +406,11 @@ class Board:
                 "Teacher tools are off: this deployment has no teacher password set.",
                 "teacher_disabled",
             )
-        given = password.encode() if isinstance(password, str) else b""
-        if not hmac.compare_digest(given, self._teacher_password.encode()):
-            logger.warning("Wrong teacher password for class board %r.", self.class_code)
+        expected = self._teacher_password
+        longest = max(validation.TEACHER_PASSWORD_MAX, len(expected))
+        given = validation.teacher_password(password, longest)
+        if not hmac.compare_digest(given, expected.encode("utf-8", "surrogatepass")):
+            logger.warning("Wrong teacher password for class board %s.", self._board_name())
             time.sleep(self._wrong_password_delay)
             raise WrongPasswordError("That teacher password is not right.")
 
@@ -440,7 +454,7 @@ class Board:
                 name: conn.execute(delete(table).where(table.c.board == self.class_code)).rowcount
                 for name, table in (("digits", digits), ("entries", entries))
             }
-        logger.info("Class board %r cleared by its teacher: %s.", self.class_code, removed)
+        logger.info("Class board %s cleared by its teacher: %s.", self._board_name(), removed)
         return removed
 
     def export_npz(self, password: str) -> bytes:
@@ -508,12 +522,20 @@ class Board:
         )
 
     def _remove(self, password: str, table: Table, row_id: int) -> bool:
-        self.check_teacher(password)
+        self.check_teacher(password)  # first: only a teacher learns whether an id is valid
+        found = validation.row_id(row_id)
+        if found is None:  # below 1 or beyond the database's integers: no row has it
+            return False
         with write(self._engine) as conn:
             removed = conn.execute(
-                delete(table).where(table.c.board == self.class_code, table.c.id == int(row_id))
+                delete(table).where(table.c.board == self.class_code, table.c.id == found)
             ).rowcount
         return removed == 1
+
+
+def _row_limit(limit: object) -> int:
+    """A query's LIMIT: 0 to `validation.INTEGER_MAX` (a larger one would overflow SQLite)."""
+    return min(max(0, int(limit)), validation.INTEGER_MAX)
 
 
 def _ensure_session_row(conn: Connection, session: str) -> None:

@@ -1,7 +1,11 @@
 """Checks on what students and the server hand the board, before anything touches the database.
 
 Each check returns the value in the form the board stores, or raises a specific
-`InvalidInputError` subclass whose message says what to change.
+`InvalidInputError` subclass whose message says what to change. Every value is treated as
+hostile: wrong types, lone surrogates (text UTF-8 cannot encode), control characters, very
+long text, NaN and infinities, and numbers too large for the database's columns are refused
+here, never by the database. A refusal's message quotes at most `SHOWN_MAX` characters of
+what was given.
 """
 
 from __future__ import annotations
@@ -25,11 +29,39 @@ from classroom.errors import (
 )
 
 NICKNAME_MAX = 24
+# Text longer than this is refused before it is normalised: NFC shortens text only by
+# composing a letter and its marks (a few code points) into one character.
+NICKNAME_RAW_MAX = 8 * NICKNAME_MAX
 CLASS_CODE_MAX = 64
 SESSION_ID_MAX = 128
+TEACHER_PASSWORD_MAX = 1024
 RECIPE_MAX_CHARS = 20_000
 KINDS = ("cnn", "mlp")
 IMAGE_SHAPE = (28, 28)
+# The largest whole number every database's INTEGER column holds (PostgreSQL's is 32-bit).
+INTEGER_MAX = 2**31 - 1
+SECONDS_MAX = 1e6  # a training of more than 11 days is not a class's
+SHOWN_MAX = 40
+# Unicode categories a nickname may not hold: controls, format characters (bidi overrides,
+# zero-width joiners), lone surrogates, line and paragraph separators.
+_REFUSED_CATEGORIES = ("Cc", "Cf", "Cs", "Zl", "Zp")
+
+
+def shown(value: object) -> str:
+    """`repr(value)`, cut to `SHOWN_MAX` characters: what a refusal quotes of hostile input."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 (a hostile object's __repr__ may raise anything)
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= SHOWN_MAX else f"{text[: SHOWN_MAX - 1]}…"
+
+
+def utf8(text: str) -> bytes | None:
+    """`text` as UTF-8, or None when it holds a lone surrogate (no database stores it)."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
 
 
 def nickname(value: object) -> str:
@@ -44,11 +76,23 @@ def nickname(value: object) -> str:
     Raises:
         InvalidNicknameError: not text (reason "bad_nickname"), empty once trimmed
             ("nickname_empty"), longer than 24 characters ("nickname_too_long"), or holding
-            control characters ("bad_nickname").
+            control or format characters or a lone surrogate ("bad_nickname").
     """
     if not isinstance(value, str):
         raise InvalidNicknameError(f"A nickname is text; got {type(value).__name__}.")
-    name = unicodedata.normalize("NFC", value).strip()
+    if len(value) > NICKNAME_RAW_MAX:
+        raise InvalidNicknameError(
+            f"Choose a nickname of at most {NICKNAME_MAX} characters; this one has {len(value)}.",
+            "nickname_too_long",
+            max=NICKNAME_MAX,
+            length=len(value),
+        )
+    if utf8(value) is None:
+        raise InvalidNicknameError(
+            "A nickname must be plain text: this one holds a lone surrogate, which is not a "
+            "character."
+        )
+    name = unicodedata.normalize("NFC", str(value)).strip()
     if not name:
         raise InvalidNicknameError("Choose a nickname: it is empty.", "nickname_empty")
     if len(name) > NICKNAME_MAX:
@@ -58,7 +102,7 @@ def nickname(value: object) -> str:
             max=NICKNAME_MAX,
             length=len(name),
         )
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name):
+    if any(unicodedata.category(ch) in _REFUSED_CATEGORIES for ch in name):
         raise InvalidNicknameError(
             "A nickname cannot hold line breaks, tabs or other control characters."
         )
@@ -82,7 +126,8 @@ def image_bytes(image: object) -> bytes:
         array = np.asarray(image)
     except (TypeError, ValueError) as error:
         raise InvalidImageError(f"The image is not an array of numbers: {error}.") from error
-    if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
+    real = np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
+    if array.dtype == bool or not real:  # complex, text, objects, dates: not pixel values
         raise InvalidImageError(
             f"The image must hold numbers from 0 to 1; got values of type {array.dtype}."
         )
@@ -116,10 +161,10 @@ def label(value: object) -> int:
         InvalidLabelError: not an integer from 0 to 9.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise InvalidLabelError(f"A label is a whole number from 0 to 9; got {value!r}.")
+        raise InvalidLabelError(f"A label is a whole number from 0 to 9; got {shown(value)}.")
     if not 0 <= int(value) <= 9:
         raise InvalidLabelError(
-            f"A label is a digit from 0 to 9; got {int(value)}.", value=int(value)
+            f"A label is a digit from 0 to 9; got {shown(int(value))}.", value=int(value)
         )
     return int(value)
 
@@ -128,15 +173,53 @@ def session_id(value: object) -> str:
     """A caller's session id: non-empty text of at most 128 characters.
 
     Raises:
-        InvalidInputError: (a plain one, reason "bad_session") otherwise; a programming error.
+        InvalidInputError: (a plain one, reason "bad_session") otherwise, or text UTF-8
+            cannot encode; a programming error.
     """
-    if not isinstance(value, str) or not value.strip() or len(value) > SESSION_ID_MAX:
+    if (
+        not isinstance(value, str)
+        or not value.strip()
+        or len(value) > SESSION_ID_MAX
+        or utf8(value) is None
+    ):
         raise InvalidInputError(
             f"A session id is non-empty text of at most {SESSION_ID_MAX} characters; "
-            f"got {value!r}.",
+            f"got {shown(value)}.",
             "bad_session",
         )
-    return value
+    return str(value)
+
+
+def row_id(value: object) -> int | None:
+    """The id of a digit or an entry (what the teacher's tools take).
+
+    Args:
+        value: an integer (Python or NumPy); bools, floats and text are refused.
+
+    Returns:
+        The id, or None when no row can have it (below 1, or beyond the database's integers).
+
+    Raises:
+        InvalidInputError: (reason "bad_id") not a whole number.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InvalidInputError(
+            f"A digit's or an entry's id is a whole number; got {shown(value)}.", "bad_id"
+        )
+    number = int(value)
+    return number if 1 <= number <= INTEGER_MAX else None
+
+
+def teacher_password(value: object, longest: int = TEACHER_PASSWORD_MAX) -> bytes:
+    """What the teacher typed, as the bytes the password is compared with.
+
+    Never raises: anything that is not text, or is longer than `longest` characters, gives
+    b"" (which matches no password); a lone surrogate is kept as its own bytes
+    ("surrogatepass"), so it matches only a password holding the same surrogate.
+    """
+    if not isinstance(value, str) or len(value) > longest:
+        return b""
+    return str(value).encode("utf-8", "surrogatepass")
 
 
 def class_code(given: object, expected: str | Iterable[str] | None) -> str:
@@ -160,14 +243,20 @@ def class_code(given: object, expected: str | Iterable[str] | None) -> str:
     codes = [str(code).strip() for code in codes if str(code).strip()]
     if not codes:
         return ""
-    if any(len(code) > CLASS_CODE_MAX for code in codes):
-        raise ValueError(f"A class code may have at most {CLASS_CODE_MAX} characters.")
+    if any(len(code) > CLASS_CODE_MAX or utf8(code) is None for code in codes):
+        raise ValueError(
+            f"A class code may have at most {CLASS_CODE_MAX} characters, all of them text "
+            "(no lone surrogates)."
+        )
     typed = given.strip() if isinstance(given, str) else ""
     if not typed:
         raise InvalidClassCodeError(
             "Enter the class code your teacher gave you.", "class_code_required"
         )
-    typed_key = typed.casefold().encode()
+    # Longer than any code: wrong, without comparing (nor casefolding megabytes). A lone
+    # surrogate is compared as its own bytes, so it matches nothing.
+    too_long = len(typed) > CLASS_CODE_MAX
+    typed_key = b"" if too_long else typed.casefold().encode("utf-8", "surrogatepass")
     match = ""
     for code in codes:  # no early exit: every code is compared, in constant time
         if hmac.compare_digest(typed_key, code.casefold().encode()) and not match:
@@ -180,20 +269,65 @@ def class_code(given: object, expected: str | Iterable[str] | None) -> str:
     return match
 
 
+def _real(name: str, value: object, expected: str) -> float:
+    """`value` as a finite float, or InvalidEntryError saying `expected`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidEntryError(f"{name} must be {expected}; got {shown(value)}.", field=name)
+    try:
+        number = float(value)
+    except (OverflowError, TypeError, ValueError):  # e.g. an int beyond any float
+        number = math.inf
+    if not math.isfinite(number):
+        raise InvalidEntryError(f"{name} must be {expected}; got {shown(value)}.", field=name)
+    return number
+
+
 def _fraction(name: str, value: object, *, optional: bool = False) -> float | None:
     if value is None and optional:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise InvalidEntryError(f"{name} must be a number from 0 to 1; got {value!r}.", field=name)
-    if not 0 <= float(value) <= 1:
-        raise InvalidEntryError(f"{name} must lie between 0 and 1; got {value!r}.", field=name)
-    return float(value)
+    number = _real(name, value, "a number from 0 to 1")
+    if not 0 <= number <= 1:
+        raise InvalidEntryError(f"{name} must lie between 0 and 1; got {shown(value)}.", field=name)
+    return number
 
 
 def _count(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        raise InvalidEntryError(f"{name} must be a whole number, 0 or more; got {value!r}.")
+    """A whole number from 0 to `INTEGER_MAX` (what the database's INTEGER column holds)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or not 0 <= int(value) <= INTEGER_MAX
+    ):
+        raise InvalidEntryError(
+            f"{name} must be a whole number from 0 to {INTEGER_MAX:,}; got {shown(value)}.",
+            field=name,
+        )
     return int(value)
+
+
+def _recipe_json(recipe: object) -> str:
+    """The recipe as JSON text the leaderboard can read back."""
+    if not isinstance(recipe, Mapping | str):
+        raise InvalidEntryError(
+            f"recipe must be a dict or text; got {type(recipe).__name__}.", field="recipe"
+        )
+    too_long = f"recipe must take at most {RECIPE_MAX_CHARS:,} characters as JSON."
+    if isinstance(recipe, str) and len(recipe) > RECIPE_MAX_CHARS:
+        raise InvalidEntryError(too_long, field="recipe")
+    try:
+        recipe_json = json.dumps(
+            dict(recipe) if isinstance(recipe, Mapping) else str(recipe), allow_nan=False
+        )
+        if len(recipe_json) <= RECIPE_MAX_CHARS:
+            json.loads(recipe_json)  # as the leaderboard reads it back: too deep fails here
+    except (TypeError, ValueError, RecursionError) as error:
+        raise InvalidEntryError(
+            f"recipe must be JSON-able (no NaN, not nested too deep): {shown(str(error))}.",
+            field="recipe",
+        ) from None
+    if len(recipe_json) > RECIPE_MAX_CHARS:
+        raise InvalidEntryError(too_long, field="recipe")
+    return recipe_json
 
 
 def entry(
@@ -221,31 +355,25 @@ def entry(
         The fields as the board stores them (the recipe as JSON text).
 
     Raises:
-        InvalidEntryError: a field out of range or of the wrong type.
+        InvalidEntryError: a field out of range (accuracies outside [0, 1], counts outside
+            0 to `INTEGER_MAX`, seconds outside 0 to `SECONDS_MAX`, NaN or infinite numbers)
+            or of the wrong type, or a recipe that is not JSON (NaN, nested too deep) or longer
+            than `RECIPE_MAX_CHARS` as JSON; `details["field"]` names the field.
     """
-    if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real):
-        raise InvalidEntryError(f"seconds must be a number; got {seconds!r}.")
-    if not (math.isfinite(seconds) and seconds >= 0):
-        raise InvalidEntryError(f"seconds must be finite and 0 or more; got {seconds!r}.")
-    if kind not in KINDS:
-        raise InvalidEntryError(f"kind must be one of {KINDS}; got {kind!r}.")
-    if not isinstance(recipe, Mapping | str):
-        raise InvalidEntryError(f"recipe must be a dict or text; got {type(recipe).__name__}.")
-    try:
-        recipe_json = json.dumps(dict(recipe) if isinstance(recipe, Mapping) else recipe)
-    except (TypeError, ValueError) as error:
-        raise InvalidEntryError(f"recipe must be JSON-able: {error}.") from error
-    if len(recipe_json) > RECIPE_MAX_CHARS:
+    seconds_expected = f"a number of seconds from 0 to {SECONDS_MAX:,.0f}"
+    seconds_value = _real("seconds", seconds, seconds_expected)
+    if not 0 <= seconds_value <= SECONDS_MAX:
         raise InvalidEntryError(
-            f"recipe must take at most {RECIPE_MAX_CHARS} characters as JSON; "
-            f"it takes {len(recipe_json)}."
+            f"seconds must be {seconds_expected}; got {shown(seconds)}.", field="seconds"
         )
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise InvalidEntryError(f"kind must be one of {KINDS}; got {shown(kind)}.", field="kind")
     return {
         "test_accuracy": _fraction("test_accuracy", test_accuracy),
         "class_accuracy": _fraction("class_accuracy", class_accuracy, optional=True),
         "params": _count("params", params),
         "epochs": _count("epochs", epochs),
-        "seconds": float(seconds),
-        "recipe": recipe_json,
-        "kind": kind,
+        "seconds": seconds_value,
+        "recipe": _recipe_json(recipe),
+        "kind": str(kind),
     }

@@ -9,6 +9,7 @@ import streamlit as st
 
 import classroom
 import cnn
+from classroom.validation import CLASS_CODE_MAX, NICKNAME_MAX, TEACHER_PASSWORD_MAX
 from cnn import charts
 from ui import keys
 from ui.classboard import (
@@ -52,9 +53,10 @@ def show_join(settings) -> classroom.Board:
     joined = member()
     if joined is None:
         with st.form("class_join", border=True):
-            st.text_input(t("class.nickname"), max_chars=24, key="class_nickname")
+            # max_chars is enforced by the server too: longer text is cut before it is read.
+            st.text_input(t("class.nickname"), max_chars=NICKNAME_MAX, key="class_nickname")
             if settings.class_code is not None:
-                st.text_input(t("class.code"), key="class_code")
+                st.text_input(t("class.code"), max_chars=CLASS_CODE_MAX, key="class_code")
             st.form_submit_button(t("class.join"), type="primary", on_click=join_from_form)
         show_notice()
         st.stop()
@@ -182,7 +184,10 @@ def show_teacher(board: classroom.Board, settings) -> None:
         return
     with st.expander(t("class.teacher_title"), icon=":material/admin_panel_settings:"):
         if keys.CLASS_TEACHER not in st.session_state:
-            st.text_input(t("class.password"), type="password", key="class_password")
+            longest = max(TEACHER_PASSWORD_MAX, len(settings.teacher_password))
+            st.text_input(
+                t("class.password"), type="password", max_chars=longest, key="class_password"
+            )
             st.button(t("class.unlock"), key="class_unlock", on_click=unlock, args=(board,))
             show_notice()
             return

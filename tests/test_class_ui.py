@@ -6,10 +6,14 @@ from __future__ import annotations
 import ast
 import math
 import re
+import socket
+import types
+import urllib.parse
 from pathlib import Path
 
 import numpy as np
 import pytest
+import sqlalchemy
 import streamlit
 from markdown_it import MarkdownIt
 
@@ -162,7 +166,8 @@ def board_errors(tmp_path) -> dict[str, classroom.ClassroomError]:
     quick.add_digit("s2", "Bob", np.zeros((28, 28)), 2)
     read_only = classroom.open_board(f"sqlite:///file:{tmp_path / 'board.db'}?mode=ro&uri=true")
     found = {
-        "bad_nickname": caught(validation.nickname, "a\tb"),
+        # A lone surrogate: join let it through, then the database raised UnicodeEncodeError.
+        "bad_nickname": caught(board.join, "a\ud800"),
         "nickname_empty": caught(validation.nickname, "   "),
         "nickname_too_long": caught(validation.nickname, "x" * 30),
         "bad_image": caught(validation.image_bytes, np.array(["a"])),
@@ -174,7 +179,9 @@ def board_errors(tmp_path) -> dict[str, classroom.ClassroomError]:
         "wrong_class_code": caught(
             classroom.open_board, url, class_code="ROOM-B", expected_code="ROOM-A"
         ),
-        "bad_entry": caught(board.submit_entry, "s3", "Ada", **entry(test_accuracy=1.5)),
+        # 2**63: the database raised OverflowError before validation refused it.
+        "bad_entry": caught(board.submit_entry, "s3", "Ada", **entry(params=2**63)),
+        "bad_id": caught(board.remove_digit, "pw", "7"),
         "wrong_password": caught(board.check_teacher, "PW"),
         "teacher_disabled": caught(no_teacher.check_teacher, "pw"),
         "session_quota": caught(board.add_digit, "s1", "Ada", np.zeros((28, 28)), 1),
@@ -218,6 +225,99 @@ def test_error_text_for_every_reason(monkeypatch, board_errors, language):
 def test_error_text_of_a_plain_value_error_is_its_message(monkeypatch):
     monkeypatch.setattr(ui.state, "language", lambda: "zh")
     assert error_text(ValueError("CNN_LAB_MAX_EPOCHS = 'x'")) == "CNN_LAB_MAX_EPOCHS = 'x'"
+
+
+# --- no password in what the page shows -------------------------------------------------------
+
+TEACHER_SECRET = "s3cret-Teacher-pw"
+DB_SECRET = "hunter2-Db-Secret"
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_real_database_failure_reads_without_a_password(monkeypatch, language, tmp_path):
+    """Real failing engines, a password in each URL: the page's text is the translation."""
+    monkeypatch.setattr(ui.state, "language", lambda: language)
+    urls = [
+        f"postgresql://student:{DB_SECRET}@127.0.0.1:{closed_port()}/x?sslpassword={DB_SECRET}",
+        f"postgresql://student:{DB_SECRET}@127.0.0.1:notaport/x",
+        f"postgresql://student:p@ss-{DB_SECRET}@127.0.0.1/x",
+        f"sqlite:///{tmp_path / 'no' / 'such' / 'folder.db'}",
+    ]
+    for url in urls:
+        error = caught(classroom.open_board, url, teacher_password=TEACHER_SECRET)
+        shown = error_text(error)
+        assert shown == translate("class.error_unavailable", language)
+        for text in (shown, str(error)):
+            assert DB_SECRET not in text and TEACHER_SECRET not in text, text
+    classroom.dispose_engines()
+
+
+@pytest.fixture
+def deployment(secrets, monkeypatch):
+    """A deployment with a teacher password in the environment and a database URL with a
+    password in secrets; `st.connection` builds its engine as Streamlit's SQLConnection does
+    (`create_engine(url)`), since the test has no secrets.toml for the real one to read."""
+    monkeypatch.setenv("CNN_LAB_TEACHER_PASSWORD", TEACHER_SECRET)
+    secrets["connections"] = {"class_board": {"url": f"postgresql://ada:{DB_SECRET}@db/x"}}
+
+    def connection(name: str, type: str):  # noqa: A002 (st.connection's own argument name)
+        assert (name, type) == ("class_board", "sql")
+        url = secrets["connections"][name]["url"]
+        return types.SimpleNamespace(engine=sqlalchemy.create_engine(url))
+
+    monkeypatch.setattr(streamlit, "connection", connection)
+    return secrets
+
+
+def test_error_text_hides_the_deployments_secrets(monkeypatch, deployment):
+    monkeypatch.setattr(ui.state, "language", lambda: "en")
+    url = deployment["connections"]["class_board"]["url"]
+    for error in (
+        classroom.ClassroomError(f"Something about {TEACHER_SECRET}."),  # no translation
+        ValueError(f"Cannot use {url}: password {DB_SECRET} refused."),
+        classroom.InvalidInputError(f"{urllib.parse.quote(DB_SECRET)} and {TEACHER_SECRET}"),
+    ):
+        shown = error_text(error)
+        assert TEACHER_SECRET not in shown and DB_SECRET not in shown, shown
+        assert "***" in shown
+    assert "postgresql://ada:***@db/x" in error_text(ValueError(f"Cannot use {url}."))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://admin:{DB_SECRET}/x",  # no host: the password reads as the port
+        f"postgresql://ada:{DB_SECRET}@db:notaport/x",
+        f"mysql://ada:{DB_SECRET}@db/x",  # a driver that is not installed
+        f"postgresql+nodriver://ada:{DB_SECRET}@db/x",
+        f"postgresql://ada:{DB_SECRET}@db/x?port={DB_SECRET}",
+    ],
+    ids=["no-host", "bad-port", "no-driver", "no-dialect", "port-in-query"],
+)
+def test_a_database_url_in_secrets_that_fails_is_a_setting_error_without_its_password(
+    deployment, url
+):
+    """Before: "invalid literal for int() with base 10: 'hunter2-Db-Secret'" reached the
+    page as the setting error, and a missing driver escaped as a traceback."""
+    deployment["connections"]["class_board"]["url"] = url
+    with pytest.raises(ValueError, match=r"connections\.class_board") as info:
+        class_settings()
+    assert DB_SECRET not in str(info.value)
+    assert info.value.__context__ is None and info.value.__cause__ is None
+    assert class_settings(database=False).teacher_password == TEACHER_SECRET
+
+
+def test_a_setting_error_never_quotes_the_teacher_password(monkeypatch, deployment):
+    monkeypatch.setenv("CNN_LAB_MAX_EPOCHS", TEACHER_SECRET)  # pasted in the wrong variable
+    with pytest.raises(ValueError, match="CNN_LAB_MAX_EPOCHS") as info:
+        class_settings(database=False)
+    assert TEACHER_SECRET not in str(info.value) and "***" in str(info.value)
 
 
 # --- class_settings -----------------------------------------------------------------------

@@ -8,6 +8,7 @@ when it is unset, but failing when CI is set: `.ci/run` starts a server and sets
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import io
 import logging
@@ -18,6 +19,8 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
+import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -360,6 +363,21 @@ BAD_DIGITS = {  # id: (the argument changed, the exception, its reason)
     "nick-25": ({"nickname": "x" * 25}, NICK, "nickname_too_long"),
     "nick-newline": ({"nickname": "a\nb"}, NICK, "bad_nickname"),
     "nick-none": ({"nickname": None}, NICK, "bad_nickname"),
+    # Hostile input: each of these reached the database (or a crash) before it was checked.
+    "nick-lone-surrogate": ({"nickname": "a\ud800"}, NICK, "bad_nickname"),
+    "nick-nul": ({"nickname": "a\x00b"}, NICK, "bad_nickname"),
+    "nick-bidi-override": ({"nickname": "a\u202eb"}, NICK, "bad_nickname"),
+    "nick-zero-width-joiner": ({"nickname": "a\u200db"}, NICK, "bad_nickname"),
+    "nick-megabyte": ({"nickname": "x" * 1_000_000}, NICK, "nickname_too_long"),
+    "nick-bytes": ({"nickname": b"Ada"}, NICK, "bad_nickname"),
+    "image-complex": ({"image": np.zeros((28, 28), complex)}, IMAGE, "bad_image"),
+    "image-inf": ({"image": np.full((28, 28), np.inf)}, IMAGE, "image_range"),
+    "image-object": ({"image": [[object()] * 28] * 28}, IMAGE, "bad_image"),
+    "image-ragged": ({"image": [[0.0] * 28, [0.0]]}, IMAGE, "bad_image"),
+    "image-none": ({"image": None}, IMAGE, "bad_image"),
+    "label-2**70": ({"label": 2**70}, LABEL, "bad_label"),
+    "label-uint64-max": ({"label": np.uint64(2**64 - 1)}, LABEL, "bad_label"),
+    "label-nan": ({"label": float("nan")}, LABEL, "bad_label"),
 }
 
 
@@ -374,6 +392,29 @@ def test_bad_digits_are_refused_with_a_reason_and_nothing_stored(board, change, 
     assert str(caught.value)
     assert total_digits(board) == 0
     board.add_digit("s1", "Ada", digit_image(0), 5)  # the refusal did not count as a digit
+
+
+def test_join_refuses_a_nickname_the_board_could_not_store(board):
+    """A lone surrogate passed join before and then crashed add_digit in the database
+    (UnicodeEncodeError): now both refuse it, with the reason the UI translates."""
+    for call in (
+        lambda: board.join("a\ud800"),
+        lambda: board.add_digit("s1", "\udfff", digit_image(0), 1),
+        lambda: board.submit_entry("s1", "Ada\ud83d", **entry_fields()),
+    ):
+        with pytest.raises(classroom.InvalidNicknameError) as caught:
+            call()
+        assert caught.value.reason == "bad_nickname" and isinstance(caught.value, ValueError)
+    assert total_digits(board) == 0 and board.leaderboard().empty
+    assert board.join("Ada 😀") == "Ada 😀"  # a real astral character is fine
+
+
+def test_a_session_id_that_cannot_be_stored_is_refused(board):
+    for session in ("s\ud800", "x" * 129, "", 42, None):
+        with pytest.raises(classroom.InvalidInputError) as caught:
+            board.add_digit(session, "Ada", digit_image(0), 1)
+        assert caught.value.reason == "bad_session"
+    assert total_digits(board) == 0
 
 
 def test_nicknames_are_trimmed_and_may_have_24_characters(board):
@@ -394,6 +435,31 @@ BAD_ENTRIES = [
     pytest.param({"recipe": {"f": object()}}, id="recipe-not-json"),
     pytest.param({"recipe": ["a"]}, id="recipe-list"),
     pytest.param({"recipe": "x" * 30_000}, id="recipe-too-long"),
+    # Numbers the database cannot hold: 2**63 raised OverflowError on SQLite, 2**31 a
+    # DataError on PostgreSQL's 32-bit INTEGER, before validation refused them.
+    pytest.param({"params": 2**63}, id="params-2**63"),
+    pytest.param({"params": 2**31}, id="params-2**31"),
+    pytest.param({"params": np.uint64(2**64 - 1)}, id="params-uint64-max"),
+    pytest.param({"epochs": 2**40}, id="epochs-2**40"),
+    pytest.param({"params": "242062"}, id="params-text"),
+    pytest.param({"params": 5.0}, id="params-float"),
+    pytest.param({"params": True}, id="params-bool"),
+    pytest.param({"seconds": float("inf")}, id="seconds-inf"),
+    pytest.param({"seconds": -1.0}, id="seconds-negative"),
+    pytest.param({"seconds": 1e308}, id="seconds-huge"),
+    pytest.param({"seconds": 10**400}, id="seconds-int-beyond-float"),
+    pytest.param({"test_accuracy": 10**400}, id="accuracy-int-beyond-float"),
+    pytest.param({"test_accuracy": float("nan")}, id="accuracy-nan"),
+    pytest.param({"class_accuracy": float("inf")}, id="class-accuracy-inf"),
+    pytest.param({"test_accuracy": "0.9"}, id="accuracy-text"),
+    pytest.param({"kind": ["cnn"]}, id="kind-list"),
+    pytest.param({"kind": "cnn" * 100_000}, id="kind-long"),
+    pytest.param({"recipe": {"lr": float("nan")}}, id="recipe-nan"),
+    pytest.param(
+        {"recipe": {"deep": functools.reduce(lambda x, _: [x], range(5000), [])}},
+        id="recipe-nested-5000-deep",
+    ),
+    pytest.param({"recipe": "x" * 10_000_000}, id="recipe-10-megabytes"),
 ]
 
 
@@ -402,8 +468,22 @@ def test_bad_entries_are_refused_and_nothing_stored(board, change):
     with pytest.raises(classroom.InvalidEntryError) as caught:
         board.submit_entry("s1", "Ada", **entry_fields(**change))
     assert isinstance(caught.value, ValueError) and caught.value.reason == "bad_entry"
+    assert caught.value.details["field"] in change
+    assert len(str(caught.value)) < 200  # quotes at most a little of what it was given
     assert board.leaderboard().empty
     board.submit_entry("s1", "Ada", **entry_fields())  # the refusal did not start the wait
+
+
+def test_the_largest_numbers_the_database_holds_round_trip(board):
+    largest = 2**31 - 1
+    board.submit_entry(
+        "s1", "Ada", **entry_fields(params=np.int64(largest), epochs=largest, seconds=1e6)
+    )
+    board.submit_entry("s2", "Bob", **entry_fields(params=0, epochs=0, seconds=0))
+    table = board.leaderboard()
+    assert sorted(table["params"].tolist()) == [0, largest]
+    assert sorted(table["epochs"].tolist()) == [0, largest]
+    assert sorted(table["seconds"].tolist()) == [0.0, 1e6]
 
 
 # Class codes ----------------------------------------------------------------------------------
@@ -453,6 +533,25 @@ def test_a_wrong_or_missing_class_code_is_refused(make_board, typed, reason):
     with pytest.raises(classroom.InvalidClassCodeError) as caught:
         make_board(class_code=typed, expected_code="MON-1")
     assert isinstance(caught.value, ValueError) and caught.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["MON-1\ud800", "\udcff", "MON-1\x00", "x" * 1_000_000, "MON-1" * 13, b"MON-1", 7, ["MON-1"]],
+    ids=["surrogate", "lone-surrogate", "nul", "megabyte", "65-chars", "bytes", "int", "list"],
+)
+def test_a_hostile_class_code_is_refused_not_crashed(make_board, typed):
+    with pytest.raises(classroom.InvalidClassCodeError) as caught:
+        make_board(class_code=typed, expected_code="MON-1")
+    assert caught.value.reason in ("wrong_class_code", "class_code_required")
+    assert len(str(caught.value)) < 200
+
+
+def test_a_deployment_class_code_that_cannot_be_stored_is_a_setting_error(make_board):
+    for code in ("ROOM\udcff", "x" * 65):  # \udcff: an undecodable byte in the environment
+        with pytest.raises(ValueError, match="class code") as caught:
+            make_board(class_code=code, expected_code=code)
+        assert not isinstance(caught.value, classroom.ClassroomError)
 
 
 # Limits ---------------------------------------------------------------------------------------
@@ -671,6 +770,52 @@ def test_a_wrong_teacher_password_is_logged_without_the_password(board, caplog):
     assert PASSWORD not in caplog.text
 
 
+def test_hostile_teacher_passwords_are_simply_wrong(make_board):
+    board = make_board()
+    for guess in (
+        "\ud800",
+        PASSWORD + "\udcff",
+        "x" * 1_000_000,
+        PASSWORD.encode(),
+        42,
+        [PASSWORD],
+    ):
+        with pytest.raises(classroom.WrongPasswordError) as caught:
+            board.check_teacher(guess)
+        assert caught.value.reason == "wrong_password"
+    # A password from the environment may hold an undecodable byte (os.environ keeps it as a
+    # lone surrogate): it still works, and only itself.
+    odd = make_board(teacher_password="pw\udcff")
+    odd.check_teacher("pw\udcff")
+    for guess in ("pw", "pw\ufffd", "pw\udcfe"):
+        with pytest.raises(classroom.WrongPasswordError):
+            odd.check_teacher(guess)
+
+
+def test_ids_no_row_can_have_remove_nothing_and_others_are_refused(board):
+    digit = board.add_digit("s1", "Ada", digit_image(0), 0)
+    entry = board.submit_entry("s1", "Ada", **entry_fields())
+    for row_id in (0, -1, 2**31, 2**63, 2**70, np.int64(-(2**63))):
+        assert board.remove_digit(PASSWORD, row_id) is False
+        assert board.remove_entry(PASSWORD, row_id) is False
+    for row_id in ("1", 1.0, float("nan"), True, None, [1]):
+        for remove in (board.remove_digit, board.remove_entry):
+            with pytest.raises(classroom.InvalidInputError) as caught:
+                remove(PASSWORD, row_id)
+            assert caught.value.reason == "bad_id"
+    with pytest.raises(classroom.WrongPasswordError):  # the password is checked first
+        board.remove_digit("wrong", "not an id")
+    assert [d.id for d in board.list_digits()] == [digit]
+    assert board.leaderboard()["id"].tolist() == [entry]
+    assert board.remove_digit(PASSWORD, np.int64(digit)) and board.remove_entry(PASSWORD, entry)
+
+
+def test_huge_limits_read_everything(board):
+    board.add_digit("s1", "Ada", digit_image(0), 0)
+    assert len(board.list_digits(limit=2**70)) == 1
+    assert len(board.leaderboard(limit=2**70)) == 0
+
+
 def test_teacher_tools_are_off_without_a_password(make_board):
     board = make_board(teacher_password=None)
     for guess in ("", None, "anything"):
@@ -774,3 +919,196 @@ def test_every_call_reports_a_database_that_went_away(database_url, request):
         with pytest.raises(classroom.BoardUnavailableError, match="unavailable") as caught:
             call()
         assert caught.value.reason == "unavailable", name
+
+
+# Secrets in messages and logs ---------------------------------------------------------------
+
+DB_SECRET = "hunter2-Db-Secret"
+
+
+def everything_said(error: BaseException, caplog) -> str:
+    """All a person could be shown or read of an error: its message, its whole traceback
+    (every cause and context), and every log line so far."""
+    return "\n".join([str(error), *traceback.format_exception(error), caplog.text])
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://ada:pw@db/x", "postgresql://ada:***@db/x"),
+        (
+            "postgresql://ada:pw@db/x?sslpassword=s&sslmode=require&password=q",
+            "postgresql://ada:***@db/x?password=***&sslmode=require&sslpassword=***",
+        ),
+        (
+            "postgresql://db/x?api_key=k&auth_token=t&PASSWD=p",
+            "postgresql://db/x?PASSWD=***&api_key=***&auth_token=***",
+        ),
+        (
+            "postgresql://db/x?client_secret=s&pwd=p&sslkey=/k.pem",
+            "postgresql://db/x?client_secret=***&pwd=***&sslkey=***",
+        ),
+        ("postgresql://ada:p%40ss@db/x", "postgresql://ada:***@db/x"),
+        (
+            "postgresql://ada:pw@db/x?application_name=pw-app",
+            "postgresql://ada:***@db/x?application_name=***",
+        ),
+        ("sqlite:////tmp/board.db", "sqlite:////tmp/board.db"),
+        ("postgresql://admin:pw/db", "postgresql://***"),  # unparsable: the scheme only
+        ("postgresql://ada:p@ss@db/x", "postgresql://***"),  # its host would hold "ss"
+        ("not a url", "***"),
+    ],
+)
+def test_describe_hides_the_password_and_secret_query_values(url, shown):
+    assert classroom.describe(url) == shown
+    assert classroom.describe(make_url(url) if "://db" in url else url) == shown
+
+
+@pytest.mark.parametrize(
+    ("url", "password"),
+    [
+        (f"postgresql://ada:{DB_SECRET}@db.example:5432/x", DB_SECRET),
+        (f"postgresql://ada@db.example/x?password={DB_SECRET}", DB_SECRET),
+        (f"postgresql://ada:{DB_SECRET}@db.example/x?sslpassword={DB_SECRET}", DB_SECRET),
+        (f"postgresql://ada:{DB_SECRET}@db.example:notaport/x", DB_SECRET),  # unparsable
+        (f"postgresql://admin:{DB_SECRET}/x", DB_SECRET),  # no host: it reads as the port
+        (f"postgresql://ada:p@ss-{DB_SECRET}@db.example/x", f"p@ss-{DB_SECRET}"),  # not %40
+        ("postgresql://ada:hunter%2F2%40Db@db.example/x", "hunter/2@Db"),  # percent-encoded
+    ],
+)
+def test_redact_hides_every_form_of_a_urls_password(url, password):
+    forms = {
+        password,
+        urllib.parse.quote(password, safe=""),
+        urllib.parse.quote_plus(password),
+        url,
+    }
+    message = " | ".join(
+        [
+            *forms,
+            f"connection to {url} failed",
+            f"invalid literal for int() with base 10: '{password}'",
+            # What psycopg says of "user:p@ss-...@host": the host it tried.
+            f"failed to resolve host '{password.partition('@')[2]}@db.example'",
+        ]
+    )
+    redacted = classroom.redact(message, url)
+    for form in forms:
+        assert form not in redacted, (form, redacted)
+    assert "hunter" not in redacted, redacted
+    assert "***" in redacted
+    assert classroom.redact("nothing secret here", url.replace("p@ss", "pw")).endswith("here")
+    assert classroom.redact(f"a {DB_SECRET} b", None, "", DB_SECRET) == "a *** b"
+    assert classroom.redact("the password is x://y", "x://y") == "the password is ***"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://ada:p@ss-{DB_SECRET}@127.0.0.1:5432/x",  # an "@" not written %40
+        f"postgresql://ada:{DB_SECRET}@127.0.0.1:notaport/x",  # a bad port
+        f"postgresql://admin:{DB_SECRET}/x",  # no host: the password reads as the port
+        f"postgresql://ada:{DB_SECRET}@127.0.0.1:5432/x?port={DB_SECRET}",
+        f"postgresql+nodriver://ada:{DB_SECRET}@127.0.0.1/x",
+        f"mysql://ada:{DB_SECRET}@127.0.0.1/x",
+    ],
+    ids=["at-in-password", "bad-port", "no-host", "port-in-query", "no-dialect", "no-driver"],
+)
+def test_a_malformed_url_is_refused_without_its_password(url, caplog):
+    """Before: the no-host and bad-port URLs raised a plain ValueError quoting the password
+    ("invalid literal for int() with base 10: 'hunter2-Db-Secret'"), and "user:p@ss@host"
+    showed "ss-..." as the host."""
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(classroom.BoardUnavailableError) as caught:
+        classroom.open_board(url, teacher_password=PASSWORD)
+    assert caught.value.reason == "bad_url"
+    said = everything_said(caught.value, caplog)
+    assert DB_SECRET not in said and "ss-hunter" not in said and PASSWORD not in said
+
+
+def test_an_unreachable_postgresql_server_never_shows_or_logs_its_password(caplog):
+    caplog.set_level(logging.DEBUG)
+    url = (
+        f"postgresql://student:{DB_SECRET}@127.0.0.1:{closed_port()}/nothing"
+        f"?sslpassword={DB_SECRET}-ssl&application_name=cnn-lab"
+    )
+    with pytest.raises(classroom.BoardUnavailableError) as caught:
+        classroom.open_board(url, teacher_password=PASSWORD)
+    assert caught.value.reason == "unavailable"
+    said = everything_said(caught.value, caplog)
+    assert DB_SECRET not in said and PASSWORD not in said
+    assert "127.0.0.1" in str(caught.value) and "sslpassword=***" in str(caplog.text)
+    assert "Class board database" in caplog.text  # the failure is logged, redacted
+
+
+def test_a_driver_error_quoting_the_password_is_redacted(monkeypatch, tmp_path, caplog):
+    """A driver's first line may echo a connection value; a message never shows it."""
+    caplog.set_level(logging.DEBUG)
+    url = sqlalchemy.engine.URL.create(
+        "sqlite", database=str(tmp_path / "board.db"), query={"password": DB_SECRET}
+    )
+    with pytest.warns(sqlalchemy.exc.SAWarning, match="not accepted by the pysqlite driver"):
+        engine = sqlalchemy.create_engine(url)
+    driver_error = Exception(f"bad option password={DB_SECRET}\nmore")
+    with (
+        pytest.raises(classroom.BoardUnavailableError) as caught,
+        classroom.database.translate_errors(engine),
+    ):
+        raise sqlalchemy.exc.OperationalError("SELECT 1", {}, driver_error)
+    assert DB_SECRET not in str(caught.value) and DB_SECRET not in caplog.text
+    assert "password=***" in str(caught.value)
+
+
+def test_no_message_or_log_line_of_a_failing_board_holds_a_password(database_url, request, caplog):
+    """A board (with a database password, on PostgreSQL) whose database goes away: every
+    refusal's message, traceback and log line is free of the database's and the teacher's
+    passwords, on SQLite (the folder removed) and PostgreSQL (the network cut)."""
+    caplog.set_level(logging.DEBUG)
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        board_url = database_url
+
+        def go_away() -> None:
+            classroom.dispose_engines()
+            shutil.rmtree(Path(url.database).parent)
+
+    else:  # the test server trusts loopback: the password is sent and ignored
+        proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+        request.addfinalizer(proxy.close)
+        board_url = url.set(host="127.0.0.1", port=proxy.port, password=DB_SECRET)
+        board_url = board_url.update_query_dict({"sslpassword": f"{DB_SECRET}-ssl"})
+        board_url = board_url.render_as_string(hide_password=False)
+        go_away = proxy.close
+    board = classroom.open_board(board_url, teacher_password=PASSWORD, wrong_password_delay=0)
+    digit = board.add_digit("s1", "Ada", digit_image(0), 0)
+    with pytest.raises(classroom.WrongPasswordError):
+        board.clear_board(PASSWORD + "!")
+    assert DB_SECRET not in repr(board) and PASSWORD not in repr(board)
+    go_away()
+    calls = [
+        lambda: board.join("Ada"),
+        lambda: board.add_digit("s2", "Bob", digit_image(1), 1),
+        lambda: board.leaderboard(),
+        lambda: board.remove_digit(PASSWORD, digit),
+        lambda: board.clear_board(PASSWORD),
+        lambda: board.export_npz(PASSWORD),
+        lambda: classroom.open_board(board_url, teacher_password=PASSWORD),
+    ]
+    for call in calls:
+        with pytest.raises(classroom.BoardUnavailableError) as caught:
+            call()
+        said = everything_said(caught.value, caplog)
+        assert DB_SECRET not in said and PASSWORD not in said, said
+    assert "Wrong teacher password" in caplog.text
+
+
+def test_a_class_code_equal_to_the_teacher_password_is_not_logged(make_board, caplog):
+    """A deployment that reuses its teacher password as the class code: the log lines that
+    name the board do not write it out."""
+    caplog.set_level(logging.DEBUG)
+    board = make_board(class_code=PASSWORD, expected_code=PASSWORD)
+    with pytest.raises(classroom.WrongPasswordError):
+        board.check_teacher("guess")
+    board.clear_board(PASSWORD)
+    assert "Wrong teacher password" in caplog.text and "cleared" in caplog.text
+    assert PASSWORD not in caplog.text and PASSWORD not in repr(board)

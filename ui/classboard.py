@@ -16,7 +16,7 @@ import streamlit as st
 import classroom
 import cnn
 from ui import keys
-from ui.deployment import class_settings
+from ui.deployment import class_settings, redact_settings
 from ui.state import dataset, session_engine, t
 
 CLASS_PAGE = "pages/classroom.py"
@@ -45,7 +45,9 @@ def error_text(error: Exception) -> str:
     Each `reason` has a `class.error_<reason>` text, except: every `BoardUnavailableError`
     but "read_only" (e.g. "bad_url", "schema_newer") reads as "unavailable"; "bad_session"
     (a programming error) and the base classes' "invalid", "limit" and "error" fall back on
-    `str(error)`. tests/test_class_ui.py checks this against the reasons `classroom` raises.
+    `str(error)`, as any other error does, with the deployment's secrets (teacher password,
+    database password) hidden. tests/test_class_ui.py checks this against the reasons
+    `classroom` raises.
     """
     reason = getattr(error, "reason", None)
     if isinstance(error, classroom.BoardUnavailableError):
@@ -56,7 +58,7 @@ def error_text(error: Exception) -> str:
     try:
         return t(f"class.error_{reason}", **details)
     except (KeyError, IndexError, ValueError):
-        return str(error)
+        return redact_settings(error)
 
 
 def open_class_board(class_code: str | None = None) -> classroom.Board:
@@ -126,12 +128,13 @@ def add_digit(image: np.ndarray, label: int) -> None:
     if board is None:
         _notice("error", problem or t("class.join_first"))
         return
-    image = np.asarray(image, dtype=np.float32)
-    if image.max() > 1.0:  # a test digit, uint8 0-255
-        image = image / 255.0
     try:
-        board.add_digit(session_id(), member()["nickname"], image, int(label))
-    except (classroom.ClassroomError, ValueError) as error:
+        # The board checks the image and the label (a digit 0-9, never coerced here).
+        pixels = np.asarray(image)
+        if pixels.dtype.kind in "iuf" and pixels.size and pixels.max() > 1:
+            pixels = pixels / 255.0  # a test digit, 0-255
+        board.add_digit(session_id(), member()["nickname"], pixels, label)
+    except (classroom.ClassroomError, ValueError, TypeError) as error:
         _notice("error", error_text(error))
         return
     _notice("ok", t("class.added", label=int(label)))

@@ -15,15 +15,20 @@ Each setting comes from an environment variable or from Streamlit secrets
     url = "postgresql://user:password@host:5432/cnn_lab"   # or CNN_LAB_DATABASE_URL
 
 The environment wins over secrets. Read once per script run (cheap), never cached, so a
-changed secret applies at once.
+changed secret applies at once. A setting that is wrong raises `ValueError` with a message
+that holds neither the teacher password nor the database's password (`secret_values`).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import streamlit as st
+
+from classroom.database import ENV_VAR as DATABASE_ENV
+from classroom.database import SECRET_QUERY_KEY, redact
 
 SECTION = "class_board"  # the secrets section, and the st.connection name
 ENV = {
@@ -84,6 +89,35 @@ def _text(value) -> str | None:
     return text or None
 
 
+def secret_values() -> list[str]:
+    """What no message may show: the teacher password, and the class board database's URL and
+    password, as the environment and the secrets give them (a URL stands for its password
+    and secret query values too: see `classroom.database.redact`)."""
+    board = _secrets_section(SECTION)
+    connection = _secrets_section("connections").get(SECTION)
+    connection = dict(connection) if isinstance(connection, Mapping) else {}
+    query = connection.get("query")
+    values = [
+        os.environ.get(ENV["teacher_password"]),
+        board.get("teacher_password"),
+        os.environ.get(DATABASE_ENV),
+        connection.get("url"),
+        connection.get("password"),
+    ]
+    if isinstance(query, Mapping):
+        values += [value for key, value in query.items() if SECRET_QUERY_KEY.search(str(key))]
+    found = set()
+    for value in values:
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            found |= {str(value), str(value).strip()}
+    return sorted((value for value in found if value), key=len, reverse=True)
+
+
+def redact_settings(text: object) -> str:
+    """`text` (e.g. an error's message) with the deployment's secrets hidden."""
+    return redact(text, *secret_values())
+
+
 def class_settings(*, database: bool = True) -> ClassSettings:
     """The settings in force now (environment first, then secrets).
 
@@ -93,8 +127,20 @@ def class_settings(*, database: bool = True) -> ClassSettings:
             only the caps.
 
     Raises:
-        ValueError: a cap that is not a positive whole number, or an unknown preset, named.
+        ValueError: a cap that is not a positive whole number, an unknown preset, or a
+            `[connections.class_board]` that gives no database URL, named; the message holds
+            no password (`redact_settings`).
     """
+    problem = None
+    try:
+        return _read_settings(database=database)
+    except ValueError as error:
+        problem = redact_settings(error)
+    # Raised outside `except`: the original message is not even kept as its __context__.
+    raise ValueError(problem)
+
+
+def _read_settings(*, database: bool) -> ClassSettings:
     secrets = _secrets_section(SECTION)
     values = {name: os.environ.get(variable) or secrets.get(name) for name, variable in ENV.items()}
     preset = _text(values["preset"])
@@ -115,10 +161,23 @@ def class_settings(*, database: bool = True) -> ClassSettings:
 
 def _database_url() -> str | None:
     """`CNN_LAB_DATABASE_URL`, else the URL of the `class_board` SQL connection in secrets
-    (read through `st.connection`, which builds its SQLAlchemy engine), else None."""
-    if os.environ.get("CNN_LAB_DATABASE_URL", "").strip():
-        return os.environ["CNN_LAB_DATABASE_URL"].strip()
+    (read through `st.connection`, which builds its SQLAlchemy engine), else None.
+
+    Raises:
+        ValueError: the secrets' connection cannot be made (a malformed URL, a driver that is
+            not installed, a field missing); what went wrong is said, its secrets hidden.
+    """
+    if os.environ.get(DATABASE_ENV, "").strip():
+        return os.environ[DATABASE_ENV].strip()
     if not _secrets_section("connections").get(SECTION):
         return None
-    connection = st.connection(SECTION, type="sql")
-    return connection.engine.url.render_as_string(hide_password=False)
+    problem = None
+    try:
+        connection = st.connection(SECTION, type="sql")
+        return connection.engine.url.render_as_string(hide_password=False)
+    except Exception as error:  # noqa: BLE001 (whatever it is, the page says it, redacted)
+        problem = redact_settings(f"{type(error).__name__}: {error}")
+    raise ValueError(
+        f"[connections.{SECTION}] in the app's secrets gives no usable database URL "
+        f'({problem}); expected e.g. url = "postgresql://user:password@host:5432/db".'
+    )

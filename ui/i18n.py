@@ -1274,6 +1274,10 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "class.error_bad_image": ("This is not a digit image.", "这不是数字图像。"),
     "class.error_bad_label": ("A label is a digit from 0 to 9.", "标签必须是 0 到 9 的数字。"),
+    "class.error_bad_id": (
+        "A digit's or an entry's id is a whole number.",
+        "数字或条目的编号必须是整数。",
+    ),
     "class.error_bad_entry": (
         "This model's scores cannot be stored.",
         "无法保存这个模型的成绩。",

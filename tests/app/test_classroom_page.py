@@ -9,11 +9,16 @@ from __future__ import annotations
 import functools
 import io
 import json
+import logging
+import socket
+import types
 
 import numpy as np
 import pytest
+import sqlalchemy
 import streamlit
 from conftest import assert_no_exception, chart_values, open_page
+from google.protobuf import text_format
 
 import classroom
 import cnn
@@ -218,6 +223,9 @@ def test_a_nickname_is_shown_as_text_not_markup(class_board_database):
         ("Ada", "ROOM-B", "wrong_class_code"),
         ("Ada", "", "class_code_required"),
         ("   ", "ROOM-A", "nickname_empty"),
+        ("a\u202eb", "ROOM-A", "bad_nickname"),  # a right-to-left override
+        ("a\x00b", "ROOM-A", "bad_nickname"),
+        ("Ada", "ROOM-A\x00", "wrong_class_code"),
     ],
 )
 def test_a_wrong_code_or_an_empty_nickname_is_refused(
@@ -393,6 +401,109 @@ def test_a_database_that_cannot_be_used_is_said_and_predict_still_works(monkeypa
     assert_no_exception(at)
     assert unavailable in errors(at)
     assert at.get_by_key("predict_sample_probabilities")
+
+
+# --- no password in what the page shows or logs -----------------------------------------
+
+DB_SECRET = "hunter2-Db-Secret"
+
+
+def page_text(at) -> str:
+    """Every element the page sends the browser, as text (labels, values, messages)."""
+    parts = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            parts.append(text_format.MessageToString(proto, as_utf8=True))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(parts)
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://student:{secret}@127.0.0.1:{port}/x?sslpassword={secret}",
+        "postgresql://student:p@ss-{secret}@127.0.0.1:{port}/x",  # an "@" not written %40
+        "postgresql://student:{secret}@127.0.0.1:notaport/x",  # a bad port
+        "postgresql://admin:{secret}/x",  # no host: the password reads as the port
+    ],
+    ids=["closed-port", "at-in-password", "bad-port", "no-host"],
+)
+def test_a_database_password_is_never_shown_nor_logged(monkeypatch, caplog, url):
+    """Before: the no-host and bad-port URLs showed "invalid literal for int() with base 10:
+    'hunter2-Db-Secret'" as the join's refusal."""
+    caplog.set_level(logging.DEBUG)
+    url = url.format(secret=DB_SECRET, port=closed_port())
+    monkeypatch.setenv(classroom.ENV_VAR, url)
+    monkeypatch.setenv("CNN_LAB_TEACHER_PASSWORD", PASSWORD)
+    at = join(open_page(PAGE), "Ada")
+    assert_no_exception(at)
+    assert errors(at) == [translate("class.error_unavailable", "en")]
+    at = open_page(PAGE, "zh", class_member={"nickname": "Ada", "class_code": ""})
+    assert_no_exception(at)
+    assert errors(at) == [translate("class.error_unavailable", "zh")]
+    assert translate("class.error_unavailable", "zh") in page_text(at)  # it reads the page
+    for said in (page_text(at), caplog.text):
+        assert DB_SECRET not in said and "ss-hunter" not in said and PASSWORD not in said
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_database_url_in_secrets_that_fails_is_said_without_its_password(
+    monkeypatch, caplog, language
+):
+    """`[connections.class_board] url` that Streamlit's SQL connection cannot use: the page
+    says the setting is wrong, never a traceback, and nothing of the password."""
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.delenv(classroom.ENV_VAR)
+    url = f"postgresql://admin:{DB_SECRET}/x"  # no host: the parser quotes the "port"
+
+    def connection(name: str, type: str):  # noqa: A002 (st.connection's argument)
+        # What Streamlit's SQLConnection does first; the test has no secrets.toml for it.
+        return types.SimpleNamespace(engine=sqlalchemy.create_engine(url))
+
+    monkeypatch.setattr(streamlit, "connection", connection)
+    at = open_page(PAGE, language)
+    at.secrets["connections"] = {"class_board": {"url": url}}
+    at.run()
+    assert_no_exception(at)
+    [shown] = errors(at)
+    assert shown.startswith(translate("class.bad_setting", language, error="\0").split("\0")[0])
+    assert "connections.class_board" in shown
+    for said in (page_text(at), caplog.text):
+        assert DB_SECRET not in said
+
+
+def test_the_teacher_password_is_never_shown_nor_logged(monkeypatch, caplog):
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setenv("CNN_LAB_TEACHER_PASSWORD", PASSWORD)
+    monkeypatch.setenv("CNN_LAB_CLASS_CODE", "ROOM-A")
+    at = join(open_page(PAGE), "Ada", "ROOM-A")
+    for guess in (PASSWORD.upper(), PASSWORD[:-1], "x" * 5000):
+        at.text_input(key="class_password").input(guess)
+        at.button(key="class_unlock").click().run()
+        assert errors(at) == [translate("class.error_wrong_password", "en")]
+    at.text_input(key="class_password").input(PASSWORD)
+    at.button(key="class_unlock").click().run()
+    assert_no_exception(at)
+    at.checkbox(key="class_clear_sure").check().run()
+    at.button(key="class_clear").click().run()
+    at.number_input(key="class_digit_id").set_value(2**40).run()
+    at.button(key="class_remove_digit").click().run()
+    assert errors(at) == [translate("class.teacher_not_found", "en")]
+    assert_no_exception(at)
+    assert "Wrong teacher password" in caplog.text and "cleared" in caplog.text
+    for said in (page_text(at), caplog.text):
+        assert PASSWORD not in said
 
 
 def test_the_add_button_asks_to_join_first():
