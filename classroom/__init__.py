@@ -6,8 +6,8 @@ PostgreSQL, NumPy for images, pandas (imported when a leaderboard is read) for t
 Example:
     >>> import classroom, numpy as np
     >>> board = classroom.open_board("sqlite:///class.db", teacher_password="pw")  # doctest: +SKIP
-    >>> name = board.join("  Ada ")  # doctest: +SKIP
-    >>> board.add_digit("session-1", name, np.zeros((28, 28)), 7)  # doctest: +SKIP
+    >>> student = board.claim("  Ada ")  # doctest: +SKIP
+    >>> board.add_digit(student.token, student.nickname, np.zeros((28, 28)), 7)  # doctest: +SKIP
     1
     >>> board.digit_counts()[7]  # doctest: +SKIP
     1
@@ -29,6 +29,7 @@ from classroom.database import (
     resolve_url,
 )
 from classroom.errors import (
+    BoardFullError,
     BoardUnavailableError,
     ClassroomError,
     InvalidClassCodeError,
@@ -38,12 +39,15 @@ from classroom.errors import (
     InvalidLabelError,
     InvalidNicknameError,
     LimitExceededError,
+    NicknameTakenError,
     RateLimitError,
     SessionQuotaError,
+    StudentQuotaError,
+    TeacherLockedError,
     WrongPasswordError,
 )
 from classroom.limits import Limits
-from classroom.records import Digit
+from classroom.records import Digit, Student
 from classroom.schema import SCHEMA_VERSION
 
 __all__ = [
@@ -51,6 +55,7 @@ __all__ = [
     "LEADERBOARD_COLUMNS",
     "SCHEMA_VERSION",
     "Board",
+    "BoardFullError",
     "BoardUnavailableError",
     "ClassroomError",
     "Digit",
@@ -62,8 +67,12 @@ __all__ = [
     "InvalidNicknameError",
     "LimitExceededError",
     "Limits",
+    "NicknameTakenError",
     "RateLimitError",
     "SessionQuotaError",
+    "Student",
+    "StudentQuotaError",
+    "TeacherLockedError",
     "WrongPasswordError",
     "default_sqlite_path",
     "describe",

@@ -12,20 +12,26 @@ import hmac
 import io
 import json
 import logging
+import secrets
 import time
 import weakref
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy import Connection, Engine, Table, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
 
-from classroom import validation
+from classroom import counters, validation
 from classroom.database import describe, get_engine, read, redact, resolve_url, write
-from classroom.errors import RateLimitError, SessionQuotaError, WrongPasswordError
+from classroom.errors import (
+    BoardFullError,
+    InvalidInputError,
+    NicknameTakenError,
+    WrongPasswordError,
+)
 from classroom.limits import Limits
-from classroom.records import Digit, decode_image, timestamp
-from classroom.schema import digits, ensure_schema, entries, is_current, sessions
+from classroom.records import Digit, Student, decode_image, timestamp
+from classroom.schema import boards, digits, ensure_schema, entries, is_current, students
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -159,11 +165,47 @@ class Board:
             conn.execute(select(1))
         return name
 
-    def add_digit(self, session_id: str, nickname: str, image: object, label: int) -> int:
+    def claim(self, nickname: str, token: str | None = None) -> Student:
+        """Claim a nickname in this class for a browser, or take it up again with its token.
+
+        Args:
+            nickname: what the student typed.
+            token: the token this browser got when it claimed the nickname (kept in its
+                link); None for a new one.
+
+        Returns:
+            `Student(nickname, token)`: the token proves the nickname is this browser's from
+            then on (it is stored only as a hash).
+
+        Raises:
+            InvalidNicknameError: empty, too long or with control characters.
+            NicknameTakenError: another browser claimed this nickname first.
+            BoardFullError: a new nickname in a class of `limits.students_per_board`.
+            BoardUnavailableError: the database cannot be reached or written.
+        """
+        name = validation.nickname(nickname)
+        token = validation.session_id(token) if token is not None else secrets.token_urlsafe(24)
+        with write(self._engine) as conn:
+            counters.student(conn, self.class_code, name, token, self.limits, self._clock())
+        return Student(name, token)
+
+    def resume(self, token: str) -> str | None:
+        """The nickname a browser's token holds in this class, or None (never claimed here,
+        or the teacher removed the student). A malformed token is simply unknown."""
+        try:
+            token = validation.session_id(token)
+        except InvalidInputError:
+            return None
+        with read(self._engine) as conn:
+            row = counters.student_by_token(conn, self.class_code, token)
+        return None if row is None else row.nickname
+
+    def add_digit(self, token: str, nickname: str, image: object, label: int) -> int:
         """Store a student's digit.
 
         Args:
-            session_id: the caller's session (limits are counted per session).
+            token: the student's token (`claim`); a nickname nobody claimed yet is claimed
+                with it.
             nickname: the student's nickname.
             image: (28, 28) or (28, 28, 1) values in [0, 1]; stored as uint8 0–255.
             label: the digit drawn, 0–9.
@@ -173,30 +215,33 @@ class Board:
 
         Raises:
             InvalidImageError, InvalidLabelError, InvalidNicknameError: bad input.
-            RateLimitError: less than `limits.digit_interval_s` after this session's last one.
-            SessionQuotaError: the session already stored `limits.digits_per_session`.
+            NicknameTakenError: the nickname is another browser's.
+            RateLimitError: less than `limits.digit_interval_s` after this student's last one.
+            StudentQuotaError: the student already stored `limits.digits_per_student`.
+            BoardFullError: the board holds `limits.digits_per_board` (nothing is dropped).
             BoardUnavailableError: the database cannot be reached or written.
         """
-        session = validation.session_id(session_id)
+        token = validation.session_id(token)
         name = validation.nickname(nickname)
         pixels = validation.image_bytes(image)
         digit = validation.label(label)
         now = self._clock()
         with write(self._engine) as conn:
-            _ensure_session_row(conn, session)
-            if not self._claim_digit(conn, session, now):
-                raise self._digit_refusal(conn, session, now)
+            student = counters.student(conn, self.class_code, name, token, self.limits, now)
+            counters.claim_digit(conn, student.id, self.limits, now)
+            counters.claim_capacity(
+                conn, self.class_code, "digit_count", self.limits.digits_per_board, "digits"
+            )
             new_id = conn.execute(
                 insert(digits).values(
                     board=self.class_code,
-                    session_id=session,
+                    session_id=f"student:{student.id}",
                     nickname=name,
                     label=digit,
                     image=pixels,
                     created_at=now,
                 )
             ).inserted_primary_key[0]
-            self._drop_oldest(conn, digits, self.limits.digits_per_board)
         return int(new_id)
 
     def list_digits(self, label: int | None = None, *, limit: int | None = 100) -> list[Digit]:
@@ -266,9 +311,57 @@ class Board:
         y = np.array([row.label for row in rows], dtype=np.uint8)
         return x, y
 
+    def check_submit(
+        self, token: str, nickname: str, weights_hash: str | None = None
+    ) -> int | None:
+        """Whether a student may submit now, asked before the server scores a model.
+
+        Returns:
+            The id of the entry these weights already have on the board (submitting them again
+            adds nothing), else None: go ahead.
+
+        Raises:
+            NicknameTakenError, RateLimitError, BoardFullError: as `submit_entry` would.
+        """
+        token = validation.session_id(token)
+        name = validation.nickname(nickname)
+        digest = validation.weights_hash(weights_hash)
+        now = self._clock()
+        with read(self._engine) as conn:
+            if digest is not None:
+                existing = self._entry_with_weights(conn, digest)
+                if existing is not None:
+                    return existing
+            row = conn.execute(
+                select(students).where(
+                    students.c.board == self.class_code, students.c.nickname == name
+                )
+            ).first()
+            if row is not None and not hmac.compare_digest(
+                row.token_hash, counters.token_hash(token)
+            ):
+                raise NicknameTakenError(
+                    f"Someone in this class already joined as {name!r}: choose another nickname.",
+                    nickname=name,
+                )
+            wait = counters.entry_wait(row, self.limits, now)
+            if wait > 0:
+                raise counters.entry_too_soon(wait, self.limits)
+            full = conn.execute(
+                select(boards.c.entry_count).where(boards.c.board == self.class_code)
+            ).scalar()
+            if full is not None and full >= self.limits.entries_per_board:
+                raise BoardFullError(
+                    f"The class's leaderboard is full: it keeps {self.limits.entries_per_board:,} "
+                    "entries. Ask your teacher to make room.",
+                    kind="entries",
+                    limit=self.limits.entries_per_board,
+                )
+        return None
+
     def submit_entry(
         self,
-        session_id: str,
+        token: str,
         nickname: str,
         *,
         test_accuracy: float,
@@ -278,11 +371,12 @@ class Board:
         seconds: float,
         recipe: dict | str,
         kind: str,
+        weights_hash: str | None = None,
     ) -> int:
         """Put a model the server scored on the leaderboard.
 
         Args:
-            session_id: the caller's session.
+            token: the student's token (`claim`).
             nickname: the student's nickname.
             test_accuracy: accuracy on the MNIST test set, 0–1 (the ranking).
             class_accuracy: accuracy on the class's digits, 0–1; None when there are none.
@@ -291,17 +385,22 @@ class Board:
             seconds: training time in seconds.
             recipe: a JSON-able dict, or text: how the model was built and trained.
             kind: "cnn" or "mlp".
+            weights_hash: a hash of the model's weights (`cnn.weights_fingerprint`): the same
+                weights are one entry per board; submitting them again returns that entry.
 
         Returns:
-            The entry's id.
+            The entry's id (the existing one for weights already on the board).
 
         Raises:
             InvalidEntryError, InvalidNicknameError: bad input.
-            RateLimitError: less than `limits.entry_interval_s` after this session's last one.
+            NicknameTakenError: the nickname is another browser's.
+            RateLimitError: less than `limits.entry_interval_s` after this student's last one.
+            BoardFullError: the board holds `limits.entries_per_board` (nothing is dropped).
             BoardUnavailableError: the database cannot be reached or written.
         """
-        session = validation.session_id(session_id)
+        token = validation.session_id(token)
         name = validation.nickname(nickname)
+        digest = validation.weights_hash(weights_hash)
         fields = validation.entry(
             test_accuracy=test_accuracy,
             class_accuracy=class_accuracy,
@@ -312,38 +411,47 @@ class Board:
             kind=kind,
         )
         now = self._clock()
-        interval = self.limits.entry_interval_s
         with write(self._engine) as conn:
-            _ensure_session_row(conn, session)
-            last = sessions.c.last_entry_at
-            claimed = conn.execute(
-                update(sessions)
-                .where(
-                    sessions.c.session_id == session,
-                    or_(last.is_(None), last <= now - interval),
-                )
-                .values(last_entry_at=now)
-            ).rowcount
-            if claimed != 1:
-                previous = conn.execute(select(last).where(sessions.c.session_id == session))
-                wait = interval - (now - previous.scalar_one())
-                raise RateLimitError(
-                    f"One leaderboard entry every {interval:g} s: wait {wait:.0f} s "
-                    "and submit again.",
-                    retry_after=wait,
-                    interval=interval,
-                )
+            student = counters.student(conn, self.class_code, name, token, self.limits, now)
+            if digest is not None:
+                existing = self._entry_with_weights(conn, digest)
+                if existing is not None:
+                    return existing
+            counters.claim_entry(conn, student.id, self.limits, now)
+            counters.claim_capacity(
+                conn, self.class_code, "entry_count", self.limits.entries_per_board, "entries"
+            )
             new_id = conn.execute(
                 insert(entries).values(
                     board=self.class_code,
-                    session_id=session,
+                    session_id=f"student:{student.id}",
                     nickname=name,
                     created_at=now,
+                    weights_hash=digest,
                     **fields,
                 )
             ).inserted_primary_key[0]
-            self._drop_oldest(conn, entries, self.limits.entries_per_board)
         return int(new_id)
+
+    def _entry_with_weights(self, conn: Connection, digest: str) -> int | None:
+        found = conn.execute(
+            select(entries.c.id).where(
+                entries.c.board == self.class_code, entries.c.weights_hash == digest
+            )
+        ).scalar()
+        return None if found is None else int(found)
+
+    def capacity(self) -> dict[str, tuple[int, int]]:
+        """How full the board is: {"digits" | "entries" | "students": (held, kept at most)}."""
+        with read(self._engine) as conn:
+            row = conn.execute(select(boards).where(boards.c.board == self.class_code)).first()
+        held = (0, 0, 0) if row is None else (row.digit_count, row.entry_count, row.student_count)
+        limits = self.limits
+        return {
+            "digits": (held[0], limits.digits_per_board),
+            "entries": (held[1], limits.entries_per_board),
+            "students": (held[2], limits.students_per_board),
+        }
 
     def leaderboard(self, limit: int | None = None) -> pd.DataFrame:
         """The class's entries, best test accuracy first.
@@ -397,9 +505,14 @@ class Board:
             password: what the teacher typed: any value (not text, too long, a lone surrogate:
                 simply wrong). It is never logged nor quoted.
 
+        Wrong tries are counted per class in the database, so across servers: after
+        `limits.teacher_attempts` within `limits.teacher_window_s`, the class's teacher login
+        waits `limits.teacher_lockout_s` (right or wrong, every try is refused meanwhile).
+
         Raises:
             WrongPasswordError: wrong (reason "wrong_password", after `wrong_password_delay`
                 seconds), or the deployment set no password (reason "teacher_disabled").
+            TeacherLockedError: too many wrong tries lately (`details["retry_after"]`).
         """
         if self._teacher_password is None:
             raise WrongPasswordError(
@@ -409,10 +522,20 @@ class Board:
         expected = self._teacher_password
         longest = max(validation.TEACHER_PASSWORD_MAX, len(expected))
         given = validation.teacher_password(password, longest)
-        if not hmac.compare_digest(given, expected.encode("utf-8", "surrogatepass")):
-            logger.warning("Wrong teacher password for class board %s.", self._board_name())
-            time.sleep(self._wrong_password_delay)
-            raise WrongPasswordError("That teacher password is not right.")
+        now = self._clock()
+        with write(self._engine) as conn:  # the tries are the class's, on every server
+            row = counters.teacher_lock(conn, self.class_code, now)
+            counters.check_not_locked(row, now)
+            if hmac.compare_digest(given, expected.encode("utf-8", "surrogatepass")):
+                return
+            locked = counters.count_wrong_password(conn, self.class_code, row, self.limits, now)
+        logger.warning(
+            "Wrong teacher password for class board %s%s.",
+            self._board_name(),
+            "; its teacher login now waits" if locked else "",
+        )
+        time.sleep(self._wrong_password_delay)
+        raise WrongPasswordError("That teacher password is not right.")
 
     def remove_digit(self, password: str, digit_id: int) -> bool:
         """Remove one of the class's digits.
@@ -454,6 +577,14 @@ class Board:
                 name: conn.execute(delete(table).where(table.c.board == self.class_code)).rowcount
                 for name, table in (("digits", digits), ("entries", entries))
             }
+            conn.execute(
+                update(boards)
+                .where(boards.c.board == self.class_code)
+                .values(digit_count=0, entry_count=0)
+            )
+            conn.execute(  # a new start: every student may send their digits again
+                update(students).where(students.c.board == self.class_code).values(digit_count=0)
+            )
         logger.info("Class board %s cleared by its teacher: %s.", self._board_name(), removed)
         return removed
 
@@ -475,80 +606,20 @@ class Board:
 
     # Internals ----------------------------------------------------------------------------
 
-    def _claim_digit(self, conn: Connection, session: str, now: float) -> bool:
-        """Count one more digit for the session if its limits allow; True when they did."""
-        last = sessions.c.last_digit_at
-        count = sessions.c.digit_count
-        result = conn.execute(
-            update(sessions)
-            .where(
-                sessions.c.session_id == session,
-                count < self.limits.digits_per_session,
-                or_(last.is_(None), last <= now - self.limits.digit_interval_s),
-            )
-            .values(digit_count=count + 1, last_digit_at=now)
-        )
-        return result.rowcount == 1
-
-    def _digit_refusal(self, conn: Connection, session: str, now: float) -> Exception:
-        row = conn.execute(select(sessions).where(sessions.c.session_id == session)).one()
-        most = self.limits.digits_per_session
-        if row.digit_count >= most:
-            return SessionQuotaError(
-                f"You have stored {row.digit_count} digits, the most one session may ({most}). "
-                "Thank you!",
-                limit=most,
-            )
-        interval = self.limits.digit_interval_s
-        wait = interval - (now - row.last_digit_at)
-        return RateLimitError(
-            f"One digit every {interval:g} s: wait {max(wait, 0.1):.1f} s and send it again.",
-            retry_after=wait,
-            interval=interval,
-        )
-
-    def _drop_oldest(self, conn: Connection, table: Table, keep: int) -> None:
-        """Delete the class's oldest rows of `table` beyond the newest `keep`."""
-        newest_kept = (
-            select(table.c.id)
-            .where(table.c.board == self.class_code)
-            .order_by(table.c.id.desc())
-            .offset(keep - 1)
-            .limit(1)
-            .scalar_subquery()
-        )
-        conn.execute(
-            delete(table).where(table.c.board == self.class_code, table.c.id < newest_kept)
-        )
-
     def _remove(self, password: str, table: Table, row_id: int) -> bool:
         self.check_teacher(password)  # first: only a teacher learns whether an id is valid
         found = validation.row_id(row_id)
         if found is None:  # below 1 or beyond the database's integers: no row has it
             return False
+        column = "digit_count" if table is digits else "entry_count"
         with write(self._engine) as conn:
             removed = conn.execute(
                 delete(table).where(table.c.board == self.class_code, table.c.id == found)
             ).rowcount
+            counters.release_capacity(conn, self.class_code, column, removed)
         return removed == 1
 
 
 def _row_limit(limit: object) -> int:
     """A query's LIMIT: 0 to `validation.INTEGER_MAX` (a larger one would overflow SQLite)."""
     return min(max(0, int(limit)), validation.INTEGER_MAX)
-
-
-def _ensure_session_row(conn: Connection, session: str) -> None:
-    """Insert the session's counter row unless it exists (race-free on SQLite and PostgreSQL)."""
-    if conn.dialect.name in ("postgresql", "sqlite"):
-        if conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as upsert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as upsert
-        conn.execute(
-            upsert(sessions).values(session_id=session, digit_count=0).on_conflict_do_nothing()
-        )
-        return
-    found = conn.execute(select(sessions.c.session_id).where(sessions.c.session_id == session))
-    if found.first() is None:
-        conn.execute(insert(sessions).values(session_id=session, digit_count=0))

@@ -62,6 +62,12 @@ class InvalidEntryError(InvalidInputError):
     default_reason = "bad_entry"
 
 
+class NicknameTakenError(InvalidInputError):
+    """Another browser claimed this nickname in this class first (it holds the token)."""
+
+    default_reason = "nickname_taken"
+
+
 class WrongPasswordError(InvalidInputError):
     """The teacher password is wrong, or the deployment set none (reason "teacher_disabled")."""
 
@@ -83,10 +89,28 @@ class RateLimitError(LimitExceededError):
     default_reason = "too_fast"
 
 
-class SessionQuotaError(LimitExceededError):
-    """This session has stored as many digits as one session may."""
+class StudentQuotaError(LimitExceededError):
+    """This student has stored as many digits as one student may (across every session,
+    reload and server)."""
 
-    default_reason = "session_quota"
+    default_reason = "student_quota"
+
+
+SessionQuotaError = StudentQuotaError  # its name before limits counted per student
+
+
+class BoardFullError(LimitExceededError):
+    """The class's board holds as many digits (or entries, or students) as it keeps: nothing
+    is pushed out to make room; the teacher can remove some. `details["kind"]` says which."""
+
+    default_reason = "board_full"
+
+
+class TeacherLockedError(LimitExceededError):
+    """Too many wrong teacher passwords for this class in a short time: the teacher login
+    waits (`details["retry_after"]` seconds), counted in the database across servers."""
+
+    default_reason = "teacher_locked"
 
 
 class BoardUnavailableError(ClassroomError, RuntimeError):

@@ -40,3 +40,17 @@ class Digit:
     def image(self) -> np.ndarray:
         """The image as (28, 28) float32 in [0, 1], as the student sent it (to 1/255)."""
         return self.pixels.astype(np.float32) / 255.0
+
+
+@dataclass(frozen=True)
+class Student:
+    """A nickname claimed in a class, and the token that proves a browser claimed it.
+
+    Attributes:
+        nickname: as the board stores it.
+        token: random, from `secrets`: kept by the browser (in its link), stored only as a
+            hash. Whoever holds it is this student; nobody else can use the nickname.
+    """
+
+    nickname: str
+    token: str = field(repr=False)

@@ -3,8 +3,13 @@
 Tables (all prefixed `classroom_`, so the board can share a database with other things):
     schema_version: one row, the schema's version.
     digits: students' digits, 784 uint8 bytes each, per board (class code).
-    entries: leaderboard entries, per board.
-    sessions: per-session counters and times, for the rate limits and quotas.
+    entries: leaderboard entries, per board; the same weights once per board.
+    students: a nickname claimed in a class, the hash of its browser's token, and the
+        student's counters and times (rate limits and quotas hold across sessions).
+    boards: per class, how many digits, entries and students it holds (capacities are
+        claimed with a conditional UPDATE, exact under concurrency) and the teacher
+        password's wrong tries and lockout.
+    sessions: version 1's per-session counters, no longer used (kept, never read).
 
 Times are seconds since the epoch (UTC) in double precision: portable and exact to compare.
 """
@@ -25,16 +30,21 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     func,
     insert,
     inspect,
     select,
+    text,
 )
 
 from classroom.errors import BoardUnavailableError
 from classroom.validation import CLASS_CODE_MAX, NICKNAME_MAX, SESSION_ID_MAX
 
-SCHEMA_VERSION = 1
+TOKEN_HASH_LENGTH = 64  # hex SHA-256
+WEIGHTS_HASH_LENGTH = 64
+
+SCHEMA_VERSION = 2
 # An arbitrary constant: the PostgreSQL advisory lock that serialises schema creation.
 _SCHEMA_LOCK_KEY = 0x636E6E6C6162  # "cnnlab"
 
@@ -75,8 +85,38 @@ entries = Table(
     Column("seconds", Double, nullable=False),
     Column("recipe", Text, nullable=False),
     Column("created_at", Double, nullable=False),
+    Column("weights_hash", String(WEIGHTS_HASH_LENGTH), nullable=True),  # version 2
     Index("ix_classroom_entries_board_id", "board", "id"),
+    Index("ux_classroom_entries_board_weights", "board", "weights_hash", unique=True),
     sqlite_autoincrement=True,
+)
+
+students = Table(
+    "classroom_students",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("board", String(CLASS_CODE_MAX), nullable=False),
+    Column("nickname", String(NICKNAME_MAX), nullable=False),
+    Column("token_hash", String(TOKEN_HASH_LENGTH), nullable=False),
+    Column("digit_count", Integer, nullable=False, default=0),
+    Column("last_digit_at", Double, nullable=True),
+    Column("last_entry_at", Double, nullable=True),
+    Column("created_at", Double, nullable=False),
+    UniqueConstraint("board", "nickname", name="uq_classroom_students_board_nickname"),
+    Index("ix_classroom_students_token", "token_hash"),
+    sqlite_autoincrement=True,
+)
+
+boards = Table(
+    "classroom_boards",
+    metadata,
+    Column("board", String(CLASS_CODE_MAX), primary_key=True),
+    Column("digit_count", Integer, nullable=False, default=0),
+    Column("entry_count", Integer, nullable=False, default=0),
+    Column("student_count", Integer, nullable=False, default=0),
+    Column("teacher_failures", Integer, nullable=False, default=0),
+    Column("teacher_window_start", Double, nullable=True),
+    Column("teacher_locked_until", Double, nullable=True),
 )
 
 sessions = Table(
@@ -88,9 +128,29 @@ sessions = Table(
     Column("last_entry_at", Double, nullable=True),
 )
 
-# Version N -> N + 1 upgrades, run in order inside the schema transaction. Empty at version 1;
-# a later change adds e.g. `1: _add_column_x` and bumps SCHEMA_VERSION.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+
+def _students_and_board_counters(conn: Connection) -> None:
+    """Version 1 -> 2: entries get a weights hash (one entry per weights and board); the
+    students and boards tables are new (created by `create_all`); each board's counters
+    start from the rows it holds."""
+    conn.execute(text("ALTER TABLE classroom_entries ADD COLUMN weights_hash VARCHAR(64)"))
+    conn.execute(
+        text(
+            "CREATE UNIQUE INDEX IF NOT EXISTS ux_classroom_entries_board_weights "
+            "ON classroom_entries (board, weights_hash)"
+        )
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for table, column in ((digits, "digit_count"), (entries, "entry_count")):
+        rows = conn.execute(select(table.c.board, func.count()).group_by(table.c.board))
+        for board, count in rows:
+            counts.setdefault(board, {"digit_count": 0, "entry_count": 0})[column] = count
+    for board, values in counts.items():
+        conn.execute(insert(boards).values(board=board, student_count=0, **values))
+
+
+# Version N -> N + 1 upgrades, run in order inside the schema transaction.
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _students_and_board_counters}
 
 
 def ensure_schema(conn: Connection) -> int:
@@ -115,6 +175,14 @@ def ensure_schema(conn: Connection) -> int:
     if found is None:
         conn.execute(insert(schema_version).values(version=SCHEMA_VERSION))
         return SCHEMA_VERSION
+    if found < 1:
+        raise BoardUnavailableError(
+            f"The class board database has schema version {found}, which no version of this "
+            "app wrote: point the app at another database, or remove the classroom_ tables.",
+            "schema_unknown",
+            found=found,
+            supported=SCHEMA_VERSION,
+        )
     if found > SCHEMA_VERSION:
         raise BoardUnavailableError(
             f"The class board database has schema version {found}, newer than this app's "

@@ -190,6 +190,19 @@ def session_id(value: object) -> str:
     return str(value)
 
 
+def weights_hash(value: object) -> str | None:
+    """A model's weights fingerprint: None, or 64 lowercase hex characters (SHA-256)."""
+    if value is None:
+        return None
+    if isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value):
+        return value
+    raise InvalidEntryError(
+        f"weights_hash = {shown(value)} is not allowed: expected 64 hexadecimal characters "
+        "(a SHA-256 of the weights).",
+        field="weights_hash",
+    )
+
+
 def row_id(value: object) -> int | None:
     """The id of a digit or an entry (what the teacher's tools take).
 

@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -383,6 +384,18 @@ class NumpyModel:
     def count_params(self) -> int:
         """Number of weights, as Keras' `count_params()`."""
         return sum(layer.count_params() for layer in self.layers)
+
+    def fingerprint(self) -> str:
+        """SHA-256 (hex) of the network's layer kinds and weights: the same trained weights
+        give the same fingerprint (the class board keeps one leaderboard entry per weights)."""
+        digest = hashlib.sha256()
+        for layer in self.layers:
+            digest.update(f"{layer.kind}:{len(layer.weights)};".encode())
+            for weight in layer.weights:
+                array = np.ascontiguousarray(weight, dtype=np.float32)
+                digest.update(str(array.shape).encode())
+                digest.update(array.tobytes())
+        return digest.hexdigest()
 
     def _inputs(self, images) -> np.ndarray:
         return to_4d_float(images)  # (N, 28, 28, 1) float32 in [0, 1], or a ValueError

@@ -4,14 +4,14 @@ trained, both on the class board (`classroom`, a real database), plus the teache
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 import classroom
 import cnn
-from classroom.validation import CLASS_CODE_MAX, NICKNAME_MAX, TEACHER_PASSWORD_MAX
+from classroom.validation import CLASS_CODE_MAX, NICKNAME_MAX
 from cnn import charts
 from ui import keys
+from ui.class_teacher import show_teacher
 from ui.classboard import (
     error_text,
     escape,
@@ -153,86 +153,6 @@ def show_leaderboard(board: classroom.Board) -> None:
         others_label=t("class.others"),
     )
     st.plotly_chart(figure, key="class_leaderboard_chart", alt=t("class.leaderboard_title"))
-
-
-def teacher_action(action, *args) -> None:
-    """Run a teacher operation with the accepted password; its result is the notice."""
-    try:
-        result = action(st.session_state[keys.CLASS_TEACHER], *args)
-    except (classroom.ClassroomError, ValueError) as error:
-        st.session_state[keys.CLASS_NOTICE] = ("error", error_text(error))
-        return
-    done = result is not False
-    st.session_state[keys.CLASS_NOTICE] = (
-        ("ok", t("class.teacher_done")) if done else ("error", t("class.teacher_not_found"))
-    )
-
-
-def unlock(board: classroom.Board) -> None:
-    password = st.session_state.get("class_password", "")
-    try:
-        board.check_teacher(password)
-    except classroom.ClassroomError as error:
-        st.session_state[keys.CLASS_NOTICE] = ("error", error_text(error))
-        return
-    st.session_state[keys.CLASS_TEACHER] = password
-
-
-def show_teacher(board: classroom.Board, settings) -> None:
-    """Remove an entry or a digit, clear the board, download the digits: with the password."""
-    if settings.teacher_password is None:
-        return
-    with st.expander(t("class.teacher_title"), icon=":material/admin_panel_settings:"):
-        if keys.CLASS_TEACHER not in st.session_state:
-            longest = max(TEACHER_PASSWORD_MAX, len(settings.teacher_password))
-            st.text_input(
-                t("class.password"), type="password", max_chars=longest, key="class_password"
-            )
-            st.button(t("class.unlock"), key="class_unlock", on_click=unlock, args=(board,))
-            show_notice()
-            return
-        recent = board.list_digits(limit=50)
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "id": [digit.id for digit in recent],
-                    t("class.col_label"): [digit.label for digit in recent],
-                    t("class.col_name"): [digit.nickname for digit in recent],
-                }
-            ),
-            hide_index=True,
-            height=180,
-            key="class_recent_digits",
-        )
-        entries = board.leaderboard()
-        entry = st.selectbox(
-            t("class.remove_entry"),
-            list(entries["id"]),
-            format_func=lambda i: f"#{i}",
-            key="class_entry_id",
-        )
-        st.button(
-            t("class.remove"), key="class_remove_entry", on_click=teacher_action,
-            args=(board.remove_entry, entry), disabled=entry is None,
-        )  # fmt: skip
-        digit = st.number_input(t("class.remove_digit"), min_value=1, step=1, key="class_digit_id")
-        st.button(
-            t("class.remove"), key="class_remove_digit", on_click=teacher_action,
-            args=(board.remove_digit, int(digit)),
-        )  # fmt: skip
-        sure = st.checkbox(t("class.clear_sure"), key="class_clear_sure")
-        st.button(
-            t("class.clear"), key="class_clear", on_click=teacher_action,
-            args=(board.clear_board,), disabled=not sure, type="primary",
-        )  # fmt: skip
-        st.download_button(
-            t("class.download"),
-            data=board.export_npz(st.session_state[keys.CLASS_TEACHER]),
-            file_name="class_digits.npz",
-            key="class_download",
-            icon=":material/download:",
-        )
-        show_notice()
 
 
 st.title(t("nav.classroom"))

@@ -7,6 +7,7 @@ import ast
 import math
 import re
 import socket
+import sqlite3
 import types
 import urllib.parse
 from pathlib import Path
@@ -28,11 +29,13 @@ from ui.i18n import TEXT, translate
 ROOT = Path(__file__).resolve().parents[1]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Reasons with no `class.error_` key, and what the app shows instead:
-# - every `BoardUnavailableError` but "read_only" (a bad URL, a newer schema, ...) is shown as
-#   "unavailable" (`error_text` maps it);
+# - a `BoardUnavailableError` whose reason has no text (a newer schema) is shown as
+#   "unavailable" (`error_text` maps it); every database problem the person running the app
+#   can fix has its own text (tests/test_classroom_operator_errors.py builds each for real);
 # - "bad_session" is a programming error (the app makes the session id), and "invalid",
 #   "limit", "error" are only the base classes' defaults: the library's English message.
-SHOWN_AS_UNAVAILABLE = {"bad_url", "schema_newer"}
+SHOWN_AS_UNAVAILABLE = {"schema_newer"}
+PER_KIND = {"board_full": ("digits", "entries", "students")}  # a text per kind of row
 ENGLISH_FALLBACK = {"bad_session", "invalid", "limit", "error"}
 
 
@@ -126,8 +129,28 @@ def test_every_reason_has_a_translation_or_a_documented_fallback():
     reasons = raised_reasons()
     assert {"wrong_password", "too_fast", "read_only", "schema_newer"} <= reasons  # the scan works
     keyed = {key.removeprefix("class.error_") for key in TEXT if key.startswith("class.error_")}
+    for reason, kinds in PER_KIND.items():
+        per_kind = {f"{reason}_{kind}" for kind in kinds}
+        assert per_kind <= keyed, reason
+        keyed = (keyed - per_kind) | {reason}
     assert reasons - keyed == SHOWN_AS_UNAVAILABLE | ENGLISH_FALLBACK
     assert not keyed - reasons, "translations of reasons the package never raises"
+
+
+def tables_dropped(url: str) -> classroom.Board:
+    """A board on a copy of the database at `url` whose tables were then dropped (the board
+    was opened before: the next call finds no tables)."""
+    path = sqlalchemy.engine.make_url(url).database
+    copy = f"{path}.copy.db"
+    with sqlite3.connect(path) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    board = classroom.open_board(f"sqlite:///{copy}")
+    with sqlite3.connect(copy) as conn:
+        tables = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        for (name,) in tables:
+            if name.startswith("classroom_"):
+                conn.execute(f'DROP TABLE "{name}"')
+    return board
 
 
 def caught(call, *args, **kwargs) -> classroom.ClassroomError:
@@ -157,7 +180,16 @@ def board_errors(tmp_path) -> dict[str, classroom.ClassroomError]:
         url,
         teacher_password="pw",
         wrong_password_delay=0,
-        limits=classroom.Limits(digits_per_session=1, digit_interval_s=60),
+        limits=classroom.Limits(digits_per_student=1, digit_interval_s=60),
+    )
+    full = classroom.open_board(url, limits=classroom.Limits(digits_per_board=1))
+    locking = classroom.open_board(
+        url,
+        class_code="LOCK",
+        expected_code=["LOCK"],
+        teacher_password="pw",
+        wrong_password_delay=0,
+        limits=classroom.Limits(teacher_attempts=1),
     )
     no_teacher = classroom.open_board(url, wrong_password_delay=0)
     board.add_digit("s1", "Ada", np.zeros((28, 28)), 1)
@@ -165,6 +197,8 @@ def board_errors(tmp_path) -> dict[str, classroom.ClassroomError]:
     quick = classroom.open_board(url, limits=classroom.Limits(digit_interval_s=60))
     quick.add_digit("s2", "Bob", np.zeros((28, 28)), 2)
     read_only = classroom.open_board(f"sqlite:///file:{tmp_path / 'board.db'}?mode=ro&uri=true")
+    not_sqlite = tmp_path / "notes.txt"
+    not_sqlite.write_text("not a database, " * 100)
     found = {
         # A lone surrogate: join let it through, then the database raised UnicodeEncodeError.
         "bad_nickname": caught(board.join, "a\ud800"),
@@ -184,11 +218,27 @@ def board_errors(tmp_path) -> dict[str, classroom.ClassroomError]:
         "bad_id": caught(board.remove_digit, "pw", "7"),
         "wrong_password": caught(board.check_teacher, "PW"),
         "teacher_disabled": caught(no_teacher.check_teacher, "pw"),
-        "session_quota": caught(board.add_digit, "s1", "Ada", np.zeros((28, 28)), 1),
+        "student_quota": caught(board.add_digit, "s1", "Ada", np.zeros((28, 28)), 1),
+        "nickname_taken": caught(board.claim, "Ada"),
+        "board_full": caught(full.add_digit, "s9", "Dee", np.zeros((28, 28)), 4),
+        "teacher_locked": caught(
+            lambda: [caught(locking.check_teacher, "x"), locking.check_teacher("pw")]
+        ),
+        "schema_unknown": classroom.BoardUnavailableError("v0", "schema_unknown", found=0),
         "too_fast": caught(quick.add_digit, "s2", "Bob", np.zeros((28, 28)), 2),
         "read_only": caught(read_only.add_digit, "s4", "Cleo", np.zeros((28, 28)), 3),
-        "unavailable": caught(classroom.open_board, "sqlite:////nonexistent-cnn-lab/x/board.db"),
+        "unavailable": caught(tables_dropped(url).digit_counts),
+        "no_folder": caught(classroom.open_board, "sqlite:////nonexistent-cnn-lab/x/board.db"),
+        "not_a_database": caught(classroom.open_board, f"sqlite:///{not_sqlite}"),
+        "memory_database": caught(classroom.open_board, "sqlite:///:memory:"),
         "bad_url": caught(classroom.open_board, "not a url ::"),
+        "no_driver": caught(classroom.open_board, "postgresql+nosuchdriver://ada@127.0.0.1/x"),
+        "unreachable": caught(
+            classroom.open_board, f"postgresql://ada@127.0.0.1:{closed_port()}/x"
+        ),
+        # Real ones need a PostgreSQL server: tests/test_classroom_operator_errors.py.
+        "no_database": classroom.BoardUnavailableError("none", "no_database", database="class"),
+        "auth_failed": classroom.BoardUnavailableError("refused", "auth_failed", user="ada"),
         "schema_newer": classroom.BoardUnavailableError("newer", "schema_newer", found=9),
         "invalid": classroom.InvalidInputError("Not right."),
         "limit": classroom.LimitExceededError("Too much."),
@@ -210,6 +260,8 @@ def test_error_text_for_every_reason(monkeypatch, board_errors, language):
             assert text == str(error), reason
             continue
         shown = "unavailable" if reason in SHOWN_AS_UNAVAILABLE else reason
+        if reason in PER_KIND:
+            shown = f"{reason}_{error.details['kind']}"
         details = dict(error.details)
         if "retry_after" in details:  # shown in whole seconds, at least 1
             details["retry_after"] = max(1, math.ceil(details["retry_after"]))
@@ -219,7 +271,8 @@ def test_error_text_for_every_reason(monkeypatch, board_errors, language):
     assert "60" in error_text(board_errors["too_fast"])
     assert "24" in error_text(board_errors["nickname_too_long"])
     assert "30" in error_text(board_errors["nickname_too_long"])
-    assert "1" in error_text(board_errors["session_quota"])
+    assert "1" in error_text(board_errors["student_quota"])
+    assert "Ada" in error_text(board_errors["nickname_taken"])
 
 
 def test_error_text_of_a_plain_value_error_is_its_message(monkeypatch):
@@ -243,16 +296,24 @@ def closed_port() -> int:
 def test_a_real_database_failure_reads_without_a_password(monkeypatch, language, tmp_path):
     """Real failing engines, a password in each URL: the page's text is the translation."""
     monkeypatch.setattr(ui.state, "language", lambda: language)
-    urls = [
-        f"postgresql://student:{DB_SECRET}@127.0.0.1:{closed_port()}/x?sslpassword={DB_SECRET}",
-        f"postgresql://student:{DB_SECRET}@127.0.0.1:notaport/x",
-        f"postgresql://student:p@ss-{DB_SECRET}@127.0.0.1/x",
-        f"sqlite:///{tmp_path / 'no' / 'such' / 'folder.db'}",
-    ]
-    for url in urls:
+    port = closed_port()
+    urls = {
+        f"postgresql://student:{DB_SECRET}@127.0.0.1:{port}/x?sslpassword={DB_SECRET}": (
+            "unreachable",
+            {"server": f"127.0.0.1:{port}"},
+        ),
+        f"postgresql://student:{DB_SECRET}@127.0.0.1:notaport/x": ("bad_url", {}),
+        f"postgresql://student:p@ss-{DB_SECRET}@127.0.0.1/x": ("bad_url", {}),
+        f"mysql://student:{DB_SECRET}@127.0.0.1/x": ("no_driver", {"driver": "mysql"}),
+        f"sqlite:///{tmp_path / 'no' / 'such' / 'folder.db'}": (
+            "no_folder",
+            {"folder": str(tmp_path / "no" / "such")},
+        ),
+    }
+    for url, (reason, details) in urls.items():
         error = caught(classroom.open_board, url, teacher_password=TEACHER_SECRET)
         shown = error_text(error)
-        assert shown == translate("class.error_unavailable", language)
+        assert shown == translate(f"class.error_{reason}", language, **details), url
         for text in (shown, str(error)):
             assert DB_SECRET not in text and TEACHER_SECRET not in text, text
     classroom.dispose_engines()

@@ -377,3 +377,19 @@ def test_unsupported_models_are_refused_by_name(build, expected):
     assert (error.value.layer, error.value.option) == (layer, option)
     assert layer in str(error.value) and text in str(error.value)
     assert isinstance(error.value, ValueError)
+
+
+def test_the_fingerprint_follows_the_weights(sample, tmp_path):
+    """The same weights give the same fingerprint (converted or saved and loaded); a changed
+    weight or another network gives another."""
+    keras_model = _cnn(filters=(4,), kernel_size=3)()
+    converted = from_keras_model(keras_model)
+    path = tmp_path / "m.keras"
+    keras_model.save(path)
+    assert converted.fingerprint() == load_model_file(path).fingerprint()
+    assert len(converted.fingerprint()) == 64
+    weights = keras_model.get_weights()
+    weights[0] = weights[0] + 1e-3
+    keras_model.set_weights(weights)
+    assert from_keras_model(keras_model).fingerprint() != converted.fingerprint()
+    assert _cnn(filters=(5,), kernel_size=3)().count_params() != keras_model.count_params()

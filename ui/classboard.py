@@ -5,9 +5,9 @@ model on Training). Storage is `classroom`'s; scoring is `cnn`'s NumPy engine.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
-import uuid
 
 import numpy as np
 import pandas as pd
@@ -29,35 +29,50 @@ def escape(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
-def session_id() -> str:
-    """This browser session's id on the board (its rate limits are per session)."""
-    return st.session_state.setdefault(keys.SESSION_ID, uuid.uuid4().hex)
-
-
 def member() -> dict | None:
-    """`{"nickname", "class_code"}` once this session joined, else None."""
+    """`{"nickname", "class_code", "token"}` once this browser joined, else None. The token is
+    the board's proof that the nickname is this browser's (`classroom.Board.claim`); the
+    page's link keeps it (`ui.class_link`), so a reload keeps the student."""
     return st.session_state.get(keys.CLASS_MEMBER)
+
+
+def become(nickname: str, class_code: str, token: str) -> None:
+    """This session is the student `nickname` of `class_code` from now on."""
+    st.session_state[keys.CLASS_MEMBER] = {
+        "nickname": nickname,
+        "class_code": class_code,
+        "token": token,
+    }
+    # Kept for the session, so that leaving and joining again under the same nickname works.
+    st.session_state.setdefault(keys.CLASS_TOKENS, {})[(class_code, nickname)] = token
 
 
 def error_text(error: Exception) -> str:
     """Why the board refused, in the chosen language (the library's English otherwise).
 
-    Each `reason` has a `class.error_<reason>` text, except: every `BoardUnavailableError`
-    but "read_only" (e.g. "bad_url", "schema_newer") reads as "unavailable"; "bad_session"
-    (a programming error) and the base classes' "invalid", "limit" and "error" fall back on
-    `str(error)`, as any other error does, with the deployment's secrets (teacher password,
-    database password) hidden. tests/test_class_ui.py checks this against the reasons
-    `classroom` raises.
+    Each `reason` has a `class.error_<reason>` text, with the error's `details` filled in:
+    a database that cannot be used says why ("no_database", "auth_failed", "unreachable",
+    "no_folder", ...: see `classroom.database`), so the person running the app can fix it.
+    Except: a `BoardUnavailableError` whose reason has no text (e.g. "schema_newer") reads
+    as "unavailable"; "bad_session" (a programming error) and the base classes' "invalid",
+    "limit" and "error" fall back on `str(error)`, as any other error does, with the
+    deployment's secrets (teacher password, database password) hidden.
+    tests/test_class_ui.py checks this against the reasons `classroom` raises.
     """
     reason = getattr(error, "reason", None)
-    if isinstance(error, classroom.BoardUnavailableError):
-        reason = "read_only" if reason == "read_only" else "unavailable"
-    details = dict(getattr(error, "details", {}))
+    details = {  # a folder, a user or a server named: never a secret of the deployment
+        name: redact_settings(value) if isinstance(value, str) else value
+        for name, value in getattr(error, "details", {}).items()
+    }
     if "retry_after" in details:  # whole seconds, at least 1: "wait 0 s" helps nobody
         details["retry_after"] = max(1, math.ceil(details["retry_after"]))
+    if reason == "board_full":  # a text per kind: digits, entries, students
+        reason = f"board_full_{details.get('kind')}"
     try:
         return t(f"class.error_{reason}", **details)
     except (KeyError, IndexError, ValueError):
+        if isinstance(error, classroom.BoardUnavailableError):
+            return t("class.error_unavailable")
         return redact_settings(error)
 
 
@@ -90,13 +105,17 @@ def joined_board() -> tuple[classroom.Board | None, str | None]:
 
 
 def join(nickname: str, class_code: str | None) -> str | None:
-    """Join the board: None when joined, else why not (nothing kept)."""
+    """Claim a nickname on the board: None when joined, else why not (nothing kept). A
+    nickname another browser claimed is refused; this session's own earlier one is taken up
+    again with its token."""
     try:
         board = open_class_board(class_code)
-        name = board.join(nickname)
+        name = classroom.validation.nickname(nickname)
+        known = st.session_state.get(keys.CLASS_TOKENS, {}).get((board.class_code, name))
+        student = board.claim(name, known)
     except (classroom.ClassroomError, ValueError) as error:
         return error_text(error)
-    st.session_state[keys.CLASS_MEMBER] = {"nickname": name, "class_code": board.class_code}
+    become(student.nickname, board.class_code, student.token)
     return None
 
 
@@ -133,30 +152,55 @@ def add_digit(image: np.ndarray, label: int) -> None:
         pixels = np.asarray(image)
         if pixels.dtype.kind in "iuf" and pixels.size and pixels.max() > 1:
             pixels = pixels / 255.0  # a test digit, 0-255
-        board.add_digit(session_id(), member()["nickname"], pixels, label)
+        board.add_digit(member()["token"], member()["nickname"], pixels, label)
     except (classroom.ClassroomError, ValueError, TypeError) as error:
         _notice("error", error_text(error))
         return
     _notice("ok", t("class.added", label=int(label)))
 
 
-def show_add_digit(image: np.ndarray, predicted: int, key: str) -> None:
-    """Predict page, after a prediction: "Add to the class's digits" with the digit meant."""
+def follow_digit(label_key: str, image: np.ndarray, default: int | None) -> None:
+    """Put `default` in the label box `label_key` whenever the digit is a new one (another
+    image, or another default for it: a new prediction); call it before the box is drawn.
+    What the student chose stays for the digit it was chosen for.
+
+    A keyed selectbox keeps its value across reruns and ignores a changed `index=`, so the
+    default goes into session state; the box is drawn without `index=`.
+    """
+    pixels = np.ascontiguousarray(image)
+    digest = hashlib.blake2b(pixels.tobytes(), digest_size=16)
+    digest.update(f"{pixels.shape} {pixels.dtype} {default}".encode())
+    shown_key = f"{label_key}_digit"  # which digit the box's value is for
+    if st.session_state.get(shown_key) != digest.hexdigest() or label_key not in st.session_state:
+        st.session_state[label_key] = default
+        st.session_state[shown_key] = digest.hexdigest()
+
+
+def add_shown_digit(image: np.ndarray, label_key: str) -> None:
+    """The Add button's callback: `image`, the digit shown with the button, with the label
+    the box shows when Add is clicked. The click carries the box's value into session state;
+    a label passed in `args` would be the one of the last run that drew the button."""
+    add_digit(image, st.session_state.get(label_key))
+
+
+def show_add_digit(image: np.ndarray, default: int, key: str) -> None:
+    """Predict page, after a prediction: "Add to the class's digits" with the digit meant,
+    `default` (the prediction, or the true label when known) until the student changes it."""
     with st.container(border=True, key=f"{key}_class"):
         st.markdown(f"**{t('class.add_title')}**")
         if member() is None:
             show_join_hint()
             return
+        label_key = f"{key}_label"
+        follow_digit(label_key, image, int(default))
         with st.container(horizontal=True, vertical_alignment="bottom"):
-            label = st.selectbox(
-                t("class.meant"), list(range(10)), index=int(predicted), key=f"{key}_label"
-            )
+            st.selectbox(t("class.meant"), list(range(10)), key=label_key)
             st.button(
                 t("class.add"),
                 key=f"{key}_add",
                 icon=":material/add_photo_alternate:",
-                on_click=add_digit,
-                args=(image, label),
+                on_click=add_shown_digit,
+                args=(image, label_key),
             )
         show_notice()
 
@@ -177,13 +221,23 @@ def submit(run: cnn.TrainingRun, kind: str) -> None:
     if board is None:
         _notice("error", problem or t("class.join_first"))
         return
+    token, nickname = member()["token"], member()["nickname"]
     try:
         model = session_engine(run) if kind == "cnn" else cnn.as_engine(run.model)
+        fingerprint = model.fingerprint()
+        # Before scoring (0.5 s of the server's CPU, more with many class digits): a refusal
+        # costs nothing, and weights already on the board are not scored again.
+        existing = board.check_submit(token, nickname, fingerprint)
+        if existing is not None:
+            st.session_state.setdefault(keys.CLASS_MY_ENTRIES, set()).add(existing)
+            _notice("ok", t("class.already_submitted"))
+            return
         with st.spinner(t("class.scoring")):
             test_accuracy, class_accuracy = score(model, board.class_digits_array())
         entry = board.submit_entry(
-            session_id(),
-            member()["nickname"],
+            token,
+            nickname,
+            weights_hash=fingerprint,
             test_accuracy=test_accuracy,
             class_accuracy=class_accuracy,
             params=model.count_params(),

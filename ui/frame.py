@@ -9,13 +9,14 @@ import threading
 import streamlit as st
 
 import cnn
-from ui import keys
+from ui import class_link, keys
 from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from ui.state import (
     data_description,
     dataset,
     download_full_mnist,
     kept,
+    language,
     model_source_picker,
     show_data_error,
     t,
@@ -56,6 +57,7 @@ def run_app() -> None:
         page.run()
     finally:
         _inside_frame.active = False
+        class_link.remember(language())  # after the page: it may have joined or left
 
 
 def ensure_frame() -> None:
@@ -93,9 +95,10 @@ def browser_language() -> str:
 def sidebar() -> None:
     """Language, data in use and model in use."""
     if keys.LANGUAGE not in st.session_state:
-        # First run of the session: the browser's language. From then on the session keeps
-        # what it has, the sidebar's choice included.
-        st.session_state[keys.LANGUAGE] = browser_language()
+        # First run of the session: the link's language (a reload), else the browser's.
+        # From then on the session keeps what it has, the sidebar's choice included.
+        st.session_state[keys.LANGUAGE] = class_link.language() or browser_language()
+    class_link.restore_member()
     with st.sidebar:
         st.selectbox(
             t("sidebar.language"),

@@ -1139,6 +1139,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "class.go_join": ("Join the class", "加入课堂"),
     "class.add_title": ("Add to the class's digits", "加入全班的数字"),
     "class.meant": ("The digit you meant", "你想写的数字"),
+    "class.meant_placeholder": ("Choose the digit you wrote", "请选择你写的数字"),
     "class.add": ("Add", "加入"),
     "class.added": (
         "Added as a {label} to the class's digits: see it on the Class page.",
@@ -1152,6 +1153,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "class.submit_cnn": ("Submit the CNN", "提交卷积神经网络"),
     "class.submit_mlp": ("Submit the MLP", "提交多层感知器"),
     "class.scoring": ("Testing the model on the server…", "正在服务器上测试模型…"),
+    "class.already_submitted": (
+        "This model is already on the leaderboard: train it further, or change it, to submit "
+        "again.",
+        "这个模型已经在排行榜上了：继续训练或修改后才能再次提交。",
+    ),
     "class.submitted": (
         "Submitted: {accuracy} on the MNIST test set. See the race on the Class page.",
         "已提交：在 MNIST 测试集上的准确率为 {accuracy}。可在“课堂”页面查看排名。",
@@ -1200,7 +1206,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "class.others": ("the class", "全班"),
     "class.col_rank": ("Rank", "名次"),
     "class.col_name": ("Nickname", "昵称"),
-    "class.col_label": ("Label", "标签"),
     "class.col_kind": ("Network", "网络"),
     "class.col_test": ("MNIST test accuracy", "MNIST 测试准确率"),
     "class.col_class": ("Class digits accuracy", "全班数字准确率"),
@@ -1211,7 +1216,27 @@ TEXT: dict[str, tuple[str, str]] = {
     "class.password": ("Teacher password", "教师密码"),
     "class.unlock": ("Unlock", "解锁"),
     "class.remove_entry": ("Leaderboard entry", "排行榜条目"),
-    "class.remove_digit": ("Digit id", "数字编号"),
+    "class.remove_digits_title": (
+        "The newest digits: pick the ones to remove",
+        "最新的数字：选出要删除的",
+    ),
+    "class.no_digits_yet": ("No digits yet.", "还没有数字。"),
+    "class.digit_pick": ("a {label}, by {nickname}", "{nickname} 写的 {label}"),
+    "class.remove_selected": ("Remove the digits picked", "删除选中的数字"),
+    "class.digits_removed": ("Digits removed: {count}.", "已删除的数字：{count} 个。"),
+    "class.entry_label": (
+        "#{rank} {nickname}: {accuracy} ({kind})",
+        "第 {rank} 名 {nickname}：{accuracy}（{kind}）",
+    ),
+    "class.capacity_digits": ("Digits", "数字"),
+    "class.capacity_entries": ("Leaderboard entries", "排行榜条目"),
+    "class.capacity_students": ("Students", "同学"),
+    "class.board_full_teacher": (
+        "Full: {kinds}. Students are told so and nothing of theirs is dropped; remove some "
+        "below, or clear the board, to make room.",
+        "已满：{kinds}。同学们会收到提示，他们的内容不会被丢弃；请在下方删除一些，或清空全班的内容，"
+        "以腾出空间。",
+    ),
     "class.remove": ("Remove", "删除"),
     "class.clear_sure": (
         "Yes, remove every digit and entry of this class",
@@ -1234,6 +1259,62 @@ TEXT: dict[str, tuple[str, str]] = {
         "The class board's database is read-only right now: nothing can be added.",
         "课堂的数据库目前是只读的：无法添加任何内容。",
     ),
+    # A database the person running the app must fix (classroom.database): what is wrong and
+    # what to do. Names and paths in code spans, so Markdown shows them as written.
+    "class.error_bad_url": (
+        "The class board's database URL (`CNN_LAB_DATABASE_URL`, or `url` under "
+        "`[connections.class_board]` in the app's secrets) is not valid: it must read like "
+        "`postgresql://user:password@host/database` or `sqlite:///path/class_board.db`. "
+        "Everything else in the app works.",
+        "课堂数据库的 URL（`CNN_LAB_DATABASE_URL`，或应用 secrets 中 "
+        "`[connections.class_board]` 下的 `url`）无效：它应写成 "
+        "`postgresql://user:password@host/database` 或 `sqlite:///path/class_board.db` "
+        "的形式。应用的其他功能不受影响。",
+    ),
+    "class.error_memory_database": (
+        "The class board's database is SQLite in memory (`sqlite:///:memory:`): each "
+        "connection would get its own empty database, so the class could not share one board. "
+        "Use a file, e.g. `sqlite:///class_board.db`, or PostgreSQL.",
+        "课堂的数据库被设置为内存中的 SQLite（`sqlite:///:memory:`）：每个连接都会得到各自的"
+        "空数据库，全班无法共享同一个课堂。请改用文件（例如 `sqlite:///class_board.db`）或 "
+        "PostgreSQL。",
+    ),
+    "class.error_no_driver": (
+        "The class board's database URL needs a driver this app does not have (`{driver}`): "
+        "use a `sqlite:///` or `postgresql://` URL, or install that driver.",
+        "课堂数据库的 URL 需要本应用没有的驱动（`{driver}`）：请使用 `sqlite:///` 或 "
+        "`postgresql://` 开头的 URL，或安装该驱动。",
+    ),
+    "class.error_no_folder": (
+        "The class board's database cannot be created: the folder `{folder}` does not exist or "
+        "cannot be written. Create it (writable by the app), or give the database URL a folder "
+        "that exists.",
+        "无法创建课堂的数据库：文件夹 `{folder}` 不存在或无法写入。请创建它（并让应用可以写入），"
+        "或在数据库 URL 中使用一个已存在的文件夹。",
+    ),
+    "class.error_not_a_database": (
+        "The class board's database file `{file}` is not a SQLite database: give the database "
+        "URL a new file, or the board's own.",
+        "课堂的数据库文件 `{file}` 不是 SQLite 数据库：请在数据库 URL 中使用一个新文件，"
+        "或课堂自己的文件。",
+    ),
+    "class.error_no_database": (
+        "The class board's database `{database}` does not exist on its server: create it "
+        "(`createdb {database}`), or correct its name in the database URL.",
+        "课堂的数据库 `{database}` 在服务器上不存在：请创建它（`createdb {database}`），"
+        "或在数据库 URL 中改正它的名称。",
+    ),
+    "class.error_auth_failed": (
+        "The database server refused the class board's login as `{user}`: the user name or "
+        "password in the database URL is wrong.",
+        "数据库服务器拒绝了课堂以 `{user}` 身份登录：数据库 URL 中的用户名或密码不正确。",
+    ),
+    "class.error_unreachable": (
+        "The class board's database server `{server}` does not answer: it is not running, or "
+        "the host or port in the database URL is wrong. Everything else in the app works.",
+        "课堂的数据库服务器 `{server}` 没有响应：它没有运行，或者数据库 URL 中的主机或端口"
+        "不正确。应用的其他功能不受影响。",
+    ),
     "class.error_nickname_empty": ("Choose a nickname: it is empty.", "请填写昵称：它是空的。"),
     "class.error_nickname_too_long": (
         "A nickname has at most {max} characters; this one has {length}.",
@@ -1255,9 +1336,41 @@ TEXT: dict[str, tuple[str, str]] = {
         "Not so fast: wait {retry_after} s and try again.",
         "太快了：请等 {retry_after} 秒再试。",
     ),
-    "class.error_session_quota": (
-        "You have reached the limit of {limit} for this session: nothing more is stored.",
-        "你已达到本次会话 {limit} 个的上限：不再保存更多内容。",
+    "class.error_student_quota": (
+        "You have added {limit} digits, the most one student may: thank you! Nothing more is "
+        "stored.",
+        "你已加入 {limit} 个数字，这是每位同学的上限：谢谢！不再保存更多数字。",
+    ),
+    "class.error_nickname_taken": (
+        "Someone in this class already joined as {nickname}: choose another nickname. (On your "
+        "own device, the page's link keeps your nickname: reload it rather than joining again.)",
+        "本班已经有人用“{nickname}”加入了：请换一个昵称。（在你自己的设备上，页面链接会记住你的"
+        "昵称：刷新页面即可，无需重新加入。）",
+    ),
+    "class.error_board_full_digits": (
+        "The class's board is full ({limit} digits): nothing of anyone's was removed. Ask your "
+        "teacher to make room.",
+        "全班的数字已满（{limit} 个）：谁的数字都没有被删除。请老师腾出空间。",
+    ),
+    "class.error_board_full_entries": (
+        "The class's leaderboard is full ({limit} entries): nothing of anyone's was removed. "
+        "Ask your teacher to make room.",
+        "全班排行榜已满（{limit} 条）：谁的条目都没有被删除。请老师腾出空间。",
+    ),
+    "class.error_board_full_students": (
+        "The class has {limit} students, as many as it takes: ask your teacher.",
+        "本班已有 {limit} 位同学，已达上限：请询问老师。",
+    ),
+    "class.error_teacher_locked": (
+        "Too many wrong teacher passwords for this class: the teacher login waits. Try again "
+        "in {retry_after} s.",
+        "本班的教师密码错误次数过多：教师登录暂停。请在 {retry_after} 秒后再试。",
+    ),
+    "class.error_schema_unknown": (
+        "The class board's database holds tables of an unknown version ({found}): the person "
+        "who runs the app should point it at another database or remove the classroom_ tables.",
+        "课堂数据库中的表版本未知（{found}）：请运行本应用的人换一个数据库，或删除 classroom_ "
+        "开头的表。",
     ),
     "class.error_wrong_password": ("That teacher password is not right.", "教师密码不正确。"),
     "class.error_teacher_disabled": (

@@ -44,8 +44,9 @@ TRAIN_ACTION = "train_action"  # "train" | "continue" | "mlp": what the next run
 TRAIN_STOP_REQUESTED = "train_stop_requested"  # True once Stop is clicked during a training
 
 # --- the class board (ui.classboard, pages/classroom.py) --------------------------------
-SESSION_ID = "session_id"  # str: this browser session's id, for the board's per-session limits
-CLASS_MEMBER = "class_member"  # dict: nickname, class_code once joined
+CLASS_MEMBER = "class_member"  # dict: nickname, class_code, token once joined
+CLASS_TOKENS = "class_tokens"  # {(class_code, nickname): token}: nicknames this session claimed
+CLASS_LINK_CHECKED = "class_link_checked"  # True once the link's student was looked up
 CLASS_MY_ENTRIES = "class_my_entries"  # set[int]: leaderboard entries submitted here
 CLASS_TEACHER = "class_teacher"  # str: the teacher password, once it was accepted
 CLASS_NOTICE = "class_notice"  # (kind, text): what the last add or submit did

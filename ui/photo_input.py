@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cnn.photo import PhotoError, PhotoSteps, photo_steps
-from ui.classboard import add_digit
+from ui.classboard import add_shown_digit, follow_digit
 from ui.prediction import show_prediction
 from ui.state import t
 
@@ -86,11 +86,20 @@ def show_class_photo() -> None:
             st.warning(problem, icon=":material/photo_camera:")
             return
         st.image(steps.images()["mnist"], caption=t("photo.step_mnist"), width=112)
+        # A new photo asks again for its digit: the box never carries the last photo's digit.
+        follow_digit("class_photo_label", steps.mnist, None)
         with st.container(horizontal=True, vertical_alignment="bottom"):
-            label = st.selectbox(t("class.meant"), list(range(10)), key="class_photo_label")
+            label = st.selectbox(
+                t("class.meant"),
+                list(range(10)),
+                index=None,
+                placeholder=t("class.meant_placeholder"),
+                key="class_photo_label",
+            )
             st.button(
                 t("class.add"),
                 key="class_photo_add",
-                on_click=add_digit,
-                args=(steps.mnist, label),
+                on_click=add_shown_digit,
+                args=(steps.mnist, "class_photo_label"),
+                disabled=label is None,
             )

@@ -73,5 +73,6 @@ def show_prediction(model, image, key: str, true_digit: int | None = None) -> in
         )
         st.caption(t("predict.saliency_help", digit=digit))
     remember_digit(image, digit, true_digit)
-    show_add_digit(image, digit, key)
+    # The box offers the true label when it is known (a test digit), else the reading.
+    show_add_digit(image, digit if true_digit is None else int(true_digit), key)
     return digit

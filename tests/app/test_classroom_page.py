@@ -32,10 +32,19 @@ TINY = cnn.ModelConfig(filters=(4,), dense_units=16)
 # Markdown emphasis, an HTML tag and a link, in the 24 characters a nickname may have.
 MARKUP_NICKNAME = "*x*<b>y</b>[a](http://e)"
 PASSWORD = "s3cret-Teacher"
-# Databases that cannot be used: SQLite in a folder that does not exist; a closed port.
+# Databases that cannot be used, and what the page says: SQLite in a folder that does not
+# exist; a closed port. (tests/test_classroom_operator_errors.py: every other cause.)
 BROKEN_URLS = {
-    "sqlite": "sqlite:////nonexistent-cnn-lab-folder/sub/class_board.db",
-    "postgresql": "postgresql://student:pw@127.0.0.1:1/cnn_lab",
+    "sqlite": (
+        "sqlite:////nonexistent-cnn-lab-folder/sub/class_board.db",
+        "no_folder",
+        {"folder": "/nonexistent-cnn-lab-folder/sub"},
+    ),
+    "postgresql": (
+        "postgresql://student:pw@127.0.0.1:1/cnn_lab",
+        "unreachable",
+        {"server": "127.0.0.1:1"},
+    ),
 }
 
 
@@ -199,7 +208,7 @@ def test_a_nickname_is_shown_as_text_not_markup(class_board_database):
 
     # In the leaderboard: plain text in the table, HTML-escaped in the chart.
     board(class_board_database).submit_entry(
-        "other-session",
+        at.session_state["class_member"]["token"],  # the student's own browser's token
         MARKUP_NICKNAME,
         test_accuracy=0.9,
         class_accuracy=None,
@@ -245,7 +254,9 @@ def test_without_a_class_code_there_is_no_code_field_and_one_open_board():
     assert "class_code" not in keys_of(at)
     at = join(at, "Ada")
     assert_no_exception(at)
-    assert at.session_state["class_member"] == {"nickname": "Ada", "class_code": ""}
+    joined = at.session_state["class_member"]
+    assert (joined["nickname"], joined["class_code"]) == ("Ada", "")
+    assert len(joined["token"]) >= 32
     at.button(key="class_leave").click().run()
     assert "class_member" not in at.session_state
     assert at.text_input(key="class_nickname")
@@ -288,7 +299,7 @@ def test_a_wrong_password_is_refused(monkeypatch, language):
     assert_no_exception(at)
     assert errors(at) == [translate("class.error_wrong_password", language)]
     assert "class_teacher" not in at.session_state
-    teacher_keys = {"class_remove_entry", "class_remove_digit", "class_clear", "class_download"}
+    teacher_keys = {"class_remove_entry", "class_remove_digits", "class_clear", "class_download"}
     assert not teacher_keys & keys_of(at)
 
 
@@ -328,8 +339,16 @@ def test_the_teacher_removes_clears_and_downloads(monkeypatch, class_board_datab
     at.button(key="class_unlock").click().run()
     assert_no_exception(at)
     assert not errors(at)
-    assert {"class_remove_entry", "class_remove_digit", "class_clear", "class_download"} <= keys_of(
-        at
+    assert {"class_remove_entry", "class_remove_digits", "class_clear", "class_download"} <= (
+        keys_of(at)
+    )
+    # How full the board is, and the entries named by student and score.
+    capacity = {m.label: m.value for m in at.metric}
+    assert capacity[translate("class.capacity_digits", "en")] == "3 / 10,000"
+    assert capacity[translate("class.capacity_entries", "en")] == "2 / 1,000"
+    picker = at.selectbox(key="class_entry_id")
+    assert picker.options[0] == translate(
+        "class.entry_label", "en", rank=1, nickname="S1", kind="MLP", accuracy="91.00%"
     )
 
     # The download: the class's digits in MNIST's layout.
@@ -345,17 +364,30 @@ def test_the_teacher_removes_clears_and_downloads(monkeypatch, class_board_datab
     assert successes(at) == [translate("class.teacher_done", "en")]
     assert list(shared.leaderboard()["id"]) == [entry_ids[0]]
 
-    # Remove a digit; a digit id that does not exist is said so.
-    at.number_input(key="class_digit_id").set_value(digit_ids[0]).run()
-    at.button(key="class_remove_digit").click().run()
+    # The section stays open and says what was done.
+    [teacher] = [e for e in at.expander if e.label == translate("class.teacher_title", "en")]
+    assert teacher.proto.expanded
+
+    # Remove digits by looking at them: a thumbnail and a box each; nothing ticked: nothing.
+    picks = [box.key for box in at.checkbox if box.key.startswith("class_pick_")]
+    assert sorted(picks) == sorted(f"class_pick_{i}" for i in digit_ids)
+    thumbnails, stack = [], [at.get_by_key("class_digit_picker")]
+    while stack:  # every image inside the picker
+        node = stack.pop()
+        if getattr(node, "type", None) == "image":
+            thumbnails += [image.url for image in node.proto.imgs]
+        stack.extend(getattr(node, "children", {}).values())
+    assert len(thumbnails) == 3 and all(url.startswith("data:image/png") for url in thumbnails)
+    at.button(key="class_remove_digits").click().run()
+    assert errors(at) == [translate("class.teacher_not_found", "en")]
+    at.checkbox(key=f"class_pick_{digit_ids[0]}").check().run()
+    at.button(key="class_remove_digits").click().run()
     assert_no_exception(at)
-    assert successes(at) == [translate("class.teacher_done", "en")]
+    assert successes(at) == [translate("class.digits_removed", "en", count=1)]
     assert sorted(digit.id for digit in shared.list_digits()) == digit_ids[1:]
+    assert f"class_pick_{digit_ids[0]}" not in [box.key for box in at.checkbox]  # gone
     with np.load(io.BytesIO(downloads[-1])) as npz:
         assert len(npz["x_test"]) == len(npz["y_test"]) == 2
-    at.number_input(key="class_digit_id").set_value(digit_ids[0]).run()
-    at.button(key="class_remove_digit").click().run()
-    assert errors(at) == [translate("class.teacher_not_found", "en")]
 
     # Clearing needs the confirmation first.
     assert at.button(key="class_clear").proto.disabled
@@ -376,9 +408,10 @@ def test_the_teacher_removes_clears_and_downloads(monkeypatch, class_board_datab
 
 @pytest.mark.parametrize("database", sorted(BROKEN_URLS))
 def test_a_database_that_cannot_be_used_is_said_and_predict_still_works(monkeypatch, database):
-    monkeypatch.setenv(classroom.ENV_VAR, BROKEN_URLS[database])
-    unavailable = translate("class.error_unavailable", "en")
-    assert "cannot be reached" in unavailable
+    url, reason, details = BROKEN_URLS[database]
+    monkeypatch.setenv(classroom.ENV_VAR, url)
+    unavailable = translate(f"class.error_{reason}", "en", **details)  # what is wrong
+    assert details[next(iter(details))] in unavailable
 
     # Joining is refused with the reason.
     at = join(open_page(PAGE), "Ada")
@@ -430,29 +463,31 @@ def closed_port() -> int:
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("url", "reason"),
     [
-        "postgresql://student:{secret}@127.0.0.1:{port}/x?sslpassword={secret}",
-        "postgresql://student:p@ss-{secret}@127.0.0.1:{port}/x",  # an "@" not written %40
-        "postgresql://student:{secret}@127.0.0.1:notaport/x",  # a bad port
-        "postgresql://admin:{secret}/x",  # no host: the password reads as the port
+        ("postgresql://student:{secret}@127.0.0.1:{port}/x?sslpassword={secret}", "unreachable"),
+        ("postgresql://student:p@ss-{secret}@127.0.0.1:{port}/x", "bad_url"),  # "@" not %40
+        ("postgresql://student:{secret}@127.0.0.1:notaport/x", "bad_url"),  # a bad port
+        ("postgresql://admin:{secret}/x", "bad_url"),  # no host: the password reads as the port
     ],
     ids=["closed-port", "at-in-password", "bad-port", "no-host"],
 )
-def test_a_database_password_is_never_shown_nor_logged(monkeypatch, caplog, url):
+def test_a_database_password_is_never_shown_nor_logged(monkeypatch, caplog, url, reason):
     """Before: the no-host and bad-port URLs showed "invalid literal for int() with base 10:
     'hunter2-Db-Secret'" as the join's refusal."""
     caplog.set_level(logging.DEBUG)
-    url = url.format(secret=DB_SECRET, port=closed_port())
+    port = closed_port()
+    url = url.format(secret=DB_SECRET, port=port)
+    details = {"server": f"127.0.0.1:{port}"} if reason == "unreachable" else {}
     monkeypatch.setenv(classroom.ENV_VAR, url)
     monkeypatch.setenv("CNN_LAB_TEACHER_PASSWORD", PASSWORD)
     at = join(open_page(PAGE), "Ada")
     assert_no_exception(at)
-    assert errors(at) == [translate("class.error_unavailable", "en")]
+    assert errors(at) == [translate(f"class.error_{reason}", "en", **details)]
     at = open_page(PAGE, "zh", class_member={"nickname": "Ada", "class_code": ""})
     assert_no_exception(at)
-    assert errors(at) == [translate("class.error_unavailable", "zh")]
-    assert translate("class.error_unavailable", "zh") in page_text(at)  # it reads the page
+    assert errors(at) == [translate(f"class.error_{reason}", "zh", **details)]
+    assert translate(f"class.error_{reason}", "zh", **details) in page_text(at)  # on the page
     for said in (page_text(at), caplog.text):
         assert DB_SECRET not in said and "ss-hunter" not in said and PASSWORD not in said
 
@@ -497,9 +532,8 @@ def test_the_teacher_password_is_never_shown_nor_logged(monkeypatch, caplog):
     assert_no_exception(at)
     at.checkbox(key="class_clear_sure").check().run()
     at.button(key="class_clear").click().run()
-    at.number_input(key="class_digit_id").set_value(2**40).run()
-    at.button(key="class_remove_digit").click().run()
-    assert errors(at) == [translate("class.teacher_not_found", "en")]
+    assert "class_remove_digits" not in keys_of(at)  # nothing left to pick
+    assert translate("class.no_digits_yet", "en") in [c.value for c in at.caption]
     assert_no_exception(at)
     assert "Wrong teacher password" in caplog.text and "cleared" in caplog.text
     for said in (page_text(at), caplog.text):

@@ -22,6 +22,7 @@ from .server import (
     RUN_TIMEOUT_MS,
     StreamlitServer,
     assert_no_exception,
+    choose_language,
     draw,
     go_to,
     metric,
@@ -206,3 +207,36 @@ def test_two_servers_share_one_postgresql_board(browser, postgres_schema_url):
     board = classroom.open_board(postgres_schema_url, class_code=code, expected_code=code)
     assert board.digit_counts() == {d: int(d == label) for d in range(10)}
     assert [digit.nickname for digit in board.list_digits()] == ["Ada"]
+
+
+def test_a_reload_keeps_the_student_the_class_and_the_language(browser, app_server):
+    """Join in Chinese, reload (F5): still Ada, still in Chinese; the link holds the token,
+    never a password. Another browser cannot join as Ada."""
+    from ui.i18n import translate
+
+    with session_page(browser, "class_reload") as tab:
+        open_app(tab, app_server.url, "classroom")
+        choose_language(tab, "zh")
+        nickname = f"Ada{uuid.uuid4().hex[:4]}"
+        join_class(tab, nickname)
+        tab.wait_for_function("() => window.location.search.includes('student=')")
+        link = tab.url
+        assert "student=" in link and "lang=zh" in link, link
+        tab.reload(wait_until="domcontentloaded")
+        tab.locator(f"{MAIN} h1", has_text=translate("nav.classroom", "zh")).first.wait_for(
+            timeout=RUN_TIMEOUT_MS
+        )
+        wait_for_idle(tab)
+        expect(tab.locator(".st-key-class_leave")).to_be_visible(timeout=RUN_TIMEOUT_MS)
+        expect(tab.locator(MAIN).get_by_text(re.compile(re.escape(nickname))).first).to_be_visible()
+        assert_no_exception(tab)
+        screenshot(tab, "class_after_reload")
+
+    with session_page(browser, "class_nickname_taken") as other:
+        open_app(other, app_server.url, "classroom")
+        other.locator(".st-key-class_nickname input").fill(nickname)
+        other.locator(f"{MAIN} [data-testid='stFormSubmitButton'] button").click()
+        refusal = text("class.error_nickname_taken", nickname=nickname)
+        expect(other.locator(MAIN).get_by_text(refusal[:40])).to_be_visible(timeout=RUN_TIMEOUT_MS)
+        expect(other.locator(".st-key-class_leave")).to_have_count(0)
+        assert_no_exception(other)
