@@ -34,7 +34,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 #   can fix has its own text (tests/test_classroom_operator_errors.py builds each for real);
 # - "bad_session" is a programming error (the app makes the session id), and "invalid",
 #   "limit", "error" are only the base classes' defaults: the library's English message.
-SHOWN_AS_UNAVAILABLE = {"schema_newer"}
+SHOWN_AS_UNAVAILABLE: set[str] = set()  # every database problem has its own text now
 PER_KIND = {"board_full": ("digits", "entries", "students")}  # a text per kind of row
 ENGLISH_FALLBACK = {"bad_session", "invalid", "limit", "error"}
 
@@ -239,7 +239,9 @@ def board_errors(tmp_path) -> dict[str, classroom.ClassroomError]:
         # Real ones need a PostgreSQL server: tests/test_classroom_operator_errors.py.
         "no_database": classroom.BoardUnavailableError("none", "no_database", database="class"),
         "auth_failed": classroom.BoardUnavailableError("refused", "auth_failed", user="ada"),
-        "schema_newer": classroom.BoardUnavailableError("newer", "schema_newer", found=9),
+        "schema_newer": classroom.BoardUnavailableError(
+            "newer", "schema_newer", found=9, supported=2
+        ),
         "invalid": classroom.InvalidInputError("Not right."),
         "limit": classroom.LimitExceededError("Too much."),
         "error": classroom.ClassroomError("Something."),

@@ -53,7 +53,7 @@ def error_text(error: Exception) -> str:
     Each `reason` has a `class.error_<reason>` text, with the error's `details` filled in:
     a database that cannot be used says why ("no_database", "auth_failed", "unreachable",
     "no_folder", ...: see `classroom.database`), so the person running the app can fix it.
-    Except: a `BoardUnavailableError` whose reason has no text (e.g. "schema_newer") reads
+    Except: a `BoardUnavailableError` whose reason has no text (none today) reads
     as "unavailable"; "bad_session" (a programming error) and the base classes' "invalid",
     "limit" and "error" fall back on `str(error)`, as any other error does, with the
     deployment's secrets (teacher password, database password) hidden.

@@ -1366,6 +1366,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "in {retry_after} s.",
         "本班的教师密码错误次数过多：教师登录暂停。请在 {retry_after} 秒后再试。",
     ),
+    "class.error_schema_newer": (
+        "The class board's database was set up by a newer version of CNN Lab (schema {found}; "
+        "this one knows {supported}): the person who runs the app should update it.",
+        "课堂数据库由更新版本的 CNN Lab 建立（结构版本 {found}；本版本只认识 {supported}）：请运行本"
+        "应用的人更新应用。",
+    ),
     "class.error_schema_unknown": (
         "The class board's database holds tables of an unknown version ({found}): the person "
         "who runs the app should point it at another database or remove the classroom_ tables.",

@@ -165,6 +165,11 @@ def test_two_sessions_share_a_board_and_another_class_sees_nothing(
     assert entry["params"] == run.model.count_params() and entry["epochs"] == 1
     accuracy = f"{entry['test_accuracy']:.2%}"
     assert translate("class.submitted", "en", accuracy=accuracy) in successes(ada)
+    # The same weights again: one entry, said so (and not scored again).
+    ada.button(key="train_submit_cnn").click().run()
+    assert_no_exception(ada)
+    assert translate("class.already_submitted", "en") in successes(ada)
+    assert len(board(class_board_database, "ROOM-A").leaderboard()) == 1
 
     # Bob's Class page shows both: the digit and the model.
     bob.run()
