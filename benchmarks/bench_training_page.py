@@ -50,7 +50,12 @@ def renice_browser(nice: int) -> int:
     """Give every thread of the Chromium processes this benchmark started the niceness `nice`
     (renderers forked later inherit it from Chromium's zygote): the server then has the 2
     cores first, as when the browser runs on the student's own machine. Returns how many
-    threads were changed."""
+    threads were changed.
+
+    With the kernel's autogroup scheduling on (/proc/sys/kernel/sched_autogroup_enabled = 1,
+    as on the team's VMs), a thread's niceness only counts against the threads of its own
+    session, and Chromium starts sessions of its own (so does `StreamlitServer`): the CPU is
+    then split between the sessions by their autogroup's niceness, so that is set too."""
     if not nice:
         return 0
     parents = {}
@@ -74,6 +79,8 @@ def renice_browser(nice: int) -> int:
             for thread in os.listdir(f"/proc/{pid}/task"):
                 os.setpriority(os.PRIO_PROCESS, int(thread), nice)
                 changed += 1
+        with contextlib.suppress(OSError):  # no autogroups, or not allowed: threads only
+            Path(f"/proc/{pid}/autogroup").write_text(str(nice))
     return changed
 
 

@@ -1,7 +1,10 @@
 """Shared fixtures for the `cnn` unit tests: offline, small and fast.
 
 Every test runs with no `MNIST_PATH` and an empty Keras cache, so nothing is ever
-downloaded and full MNIST is never needed: the data is the 5,000-digit offline sample.
+downloaded and full MNIST is never needed: the data is the 5,000-digit offline sample. Nor do
+the tests see a class deployment's settings or Streamlit options from the environment they run
+in (`tests/isolation.py`): that holds from before the app's packages are imported to the end of
+the run, for fixtures of every scope and for every process a test starts.
 """
 
 from __future__ import annotations
@@ -11,6 +14,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from isolation import isolate
+
+# Here, not in a fixture: a module- or session-scoped fixture runs before any function-scoped
+# one (a fixture's monkeypatch came too late for `cnn.load_mnist()` in a module fixture), and
+# `cnn.concurrency` reads CNN_LAB_MAX_TRAININGS when it is imported, just below.
+_restore_environment = isolate()
+
+
+def pytest_unconfigure(config):
+    _restore_environment()
+
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `pytest` (not only `python -m pytest`) finds the package
@@ -25,8 +39,9 @@ SMALL_CONFIG = ModelConfig(filters=(4, 8), dense_units=16)
 
 @pytest.fixture(autouse=True)
 def offline_environment(monkeypatch, tmp_path_factory):
-    """No MNIST_PATH, and KERAS_HOME pointing at an empty folder: no test downloads MNIST
-    or reads a copy the machine happens to have."""
+    """No MNIST_PATH, and KERAS_HOME pointing at an empty folder of this test's own: no test
+    downloads MNIST or reads a copy the machine, or a test before it, left there (the whole
+    run is isolated already; this undoes what a test changes)."""
     monkeypatch.delenv("MNIST_PATH", raising=False)
     keras_home = tmp_path_factory.mktemp("keras_home")
     monkeypatch.setenv("KERAS_HOME", str(keras_home))

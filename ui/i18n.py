@@ -1369,8 +1369,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "class.error_schema_newer": (
         "The class board's database was set up by a newer version of CNN Lab (schema {found}; "
         "this one knows {supported}): the person who runs the app should update it.",
-        "课堂数据库由更新版本的 CNN Lab 建立（结构版本 {found}；本版本只认识 {supported}）：请运行本"
-        "应用的人更新应用。",
+        "课堂数据库由更新版本的 CNN Lab 建立（结构版本 {found}；本版本只认识 {supported}）："
+        "请运行本应用的人更新应用。",
     ),
     "class.error_schema_unknown": (
         "The class board's database holds tables of an unknown version ({found}): the person "

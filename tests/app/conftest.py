@@ -1,4 +1,8 @@
-"""AppTest fixtures: the app offline on the 5,000-digit sample, in either language."""
+"""AppTest fixtures: the app offline on the 5,000-digit sample, in either language.
+
+Offline and without the machine's class settings as every test is (`tests/conftest.py`,
+`tests/isolation.py`): no MNIST_PATH, an empty Keras cache, no CNN_LAB_ settings.
+"""
 
 from __future__ import annotations
 
@@ -20,14 +24,6 @@ ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 # Generous: TensorFlow's import alone takes seconds on a cold 2-core runner.
 TIMEOUT = 120
-
-
-@pytest.fixture(autouse=True)
-def offline_sample(monkeypatch, tmp_path_factory):
-    """No MNIST_PATH, an empty Keras cache: the app uses the offline sample, as on a fresh
-    machine without network."""
-    monkeypatch.delenv("MNIST_PATH", raising=False)
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path_factory.mktemp("keras_home")))
 
 
 @pytest.fixture(autouse=True)

@@ -25,8 +25,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # ui.i18n, for the texts the tests look for
-    sys.path.insert(0, str(ROOT))
+for folder in (ROOT, ROOT / "tests"):  # ui.i18n, for the texts the tests look for; isolation
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+# What the server does not take from the caller's environment (extra_env may still set it):
+# full MNIST, Keras' cache, a class deployment's settings (a developer's own board, class code,
+# teacher password or caps never reach a test server), Streamlit options.
+from isolation import offline_environ  # noqa: E402
+
 ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 INSTALL_HINT = "install Debian's Chromium: sudo apt-get install chromium"
@@ -61,14 +68,6 @@ PAGES = [
     ("lab", "lab", "nav.lab", "nav.lab"),
     ("classroom", "classroom", "nav.classroom", "nav.classroom"),
 ]
-
-
-# Not passed on from the caller's environment (extra_env may still set them): the full MNIST
-# path, and the class board's deployment settings, so a developer's own board, class code or
-# teacher password never reaches a test server.
-INHERITED_UNSET = frozenset(
-    {"MNIST_PATH", "CNN_LAB_DATABASE_URL", "CNN_LAB_CLASS_CODE", "CNN_LAB_TEACHER_PASSWORD"}
-)
 
 
 def sqlite_url(path: Path) -> str:
@@ -114,8 +113,8 @@ class StreamlitServer:
 
     def start(self, timeout_s: float = SERVER_START_TIMEOUT_S) -> StreamlitServer:
         self._keras_home = tempfile.TemporaryDirectory(prefix="cnn_lab_keras_home_")
-        env = {key: value for key, value in os.environ.items() if key not in INHERITED_UNSET}
-        env["KERAS_HOME"] = self._keras_home.name  # empty: the app falls back to the sample
+        # KERAS_HOME empty: the app falls back to the sample.
+        env = offline_environ(os.environ, self._keras_home.name)
         # A fresh, empty class board of its own (never ~/.cnn_lab's); extra_env may name one.
         env["CNN_LAB_DATABASE_URL"] = sqlite_url(Path(self._keras_home.name) / "class_board.db")
         env["PYTHONUNBUFFERED"] = "1"

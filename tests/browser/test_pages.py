@@ -137,3 +137,24 @@ def test_charts_arrive_on_a_slow_network(page, app_server):
     assert page.locator(f"{MAIN} {CHART}").count() == 0
     assert wait_for_charts(page) == 2  # the digit as an image and as numbers
     assert_no_exception(page)
+
+
+DEPLOY_BUTTON = "[data-testid='stAppDeployButton']"
+MAIN_MENU_BUTTON = "[data-testid='stMainMenu'] button"
+MENU_ITEM_LABEL = "[data-testid='stMainMenuItemLabel']"
+
+
+def test_students_see_no_deploy_button_and_no_developer_options(page, app_server):
+    """`client.toolbarMode = "viewer"` (.streamlit/config.toml). The server is on 127.0.0.1,
+    where the default ("auto") shows the Deploy button and the developer's menu items."""
+    open_app(page, app_server.url)
+    menu = page.locator(MAIN_MENU_BUTTON)
+    expect(menu).to_be_visible()  # the toolbar is drawn, and keeps the viewer's menu
+    assert page.locator(DEPLOY_BUTTON).count() == 0
+    menu.click()
+    labels = page.locator(MENU_ITEM_LABEL)
+    expect(labels.first).to_be_visible()
+    items = [label.strip() for label in labels.all_inner_texts()]
+    assert "Print" in items, items
+    assert not {"Rerun", "Clear cache", "Deploy"} & set(items), items
+    page.keyboard.press("Escape")
