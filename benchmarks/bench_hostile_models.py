@@ -12,13 +12,11 @@ The target: every refusal under 1 s and under 100 MB.
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from common import ROOT, parser, report
+from common import ROOT, parser, report, run_child
 
 sys.path.insert(0, str(ROOT / "tests"))
 
@@ -68,15 +66,7 @@ def main() -> None:
         for name, (data, reason) in hostile_models.attacks(good, secret).items():
             path = Path(folder) / f"{name}.keras"
             path.write_bytes(data)
-            child = subprocess.run(
-                [sys.executable, "-c", CHILD, options.code, str(path)],
-                capture_output=True,
-                text=True,
-                timeout=600,
-                check=False,
-            )
-            lines = child.stdout.strip().splitlines()
-            measured = json.loads(lines[-1]) if lines else {"outcome": child.stderr[-300:]}
+            measured = run_child(CHILD, options.code, str(path))
             measured.update(expected=reason, file_mb=round(len(data) / 1e6, 2))
             results[name] = measured
             print(

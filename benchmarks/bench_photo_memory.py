@@ -11,14 +11,12 @@ decode to hundreds of MB: the caps keep every picture near ~130 MB.
 
 from __future__ import annotations
 
-import json
 import math
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from common import ROOT, parser, report
+from common import ROOT, parser, report, run_child
 
 CHILD = r"""
 import json, sys, time
@@ -75,15 +73,7 @@ def main() -> None:
             side = int(math.isqrt(pixels))
             path = Path(folder) / f"{fmt}_{mode}_{pixels}.{fmt.lower()}"
             Image.new(mode, (side, side), "white").save(path, fmt)
-            child = subprocess.run(
-                [sys.executable, "-c", CHILD, options.code, str(path), str(small)],
-                capture_output=True,
-                text=True,
-                timeout=600,
-                check=False,
-            )
-            lines = child.stdout.strip().splitlines()
-            measured = json.loads(lines[-1]) if lines else {"outcome": child.stderr[-300:]}
+            measured = run_child(CHILD, options.code, str(path), str(small))
             measured.update(
                 format=fmt, mode=mode, pixels=side * side, file_kb=path.stat().st_size // 1000
             )

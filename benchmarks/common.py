@@ -98,3 +98,20 @@ def report(result: dict, out: str | None) -> None:
     if out:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(text + "\n")
+
+
+def run_child(code: str, *args: str, timeout: float = 600) -> dict:
+    """Run `python -c code args` in a fresh process (its own memory peak, nothing imported
+    before); its last stdout line is a JSON object, returned. A child that printed nothing
+    gives {"outcome": the end of its stderr}."""
+    import subprocess
+
+    child = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    lines = child.stdout.strip().splitlines()
+    return json.loads(lines[-1]) if lines else {"outcome": child.stderr[-300:]}

@@ -158,6 +158,25 @@ async def browser_student(
             who.errors.append(f"{name}: places not read: {type(error).__name__}")
 
 
+async def run_together(tasks, ready, start, count: int, deadline: float, times: dict, joined=None):
+    """Wait until every student is on the page (or gave up), then let them all press Train
+    at once and wait for them until the deadline; what is still running then is cancelled.
+    Records join_began, all_joined and pending_at_deadline in `times`."""
+    times["join_began"] = time.time()
+    for _ in range(count):
+        await asyncio.wait_for(ready.acquire(), timeout=max(1.0, deadline - time.time()))
+    if joined is not None:
+        joined()
+    times["all_joined"] = time.time()
+    start.set()
+    _done, pending = await asyncio.wait(tasks, timeout=max(1.0, deadline - time.time()))
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.gather(*pending, return_exceptions=True)
+    times["pending_at_deadline"] = len(pending)
+
+
 async def drive_browser(url: str, args, students: list[Student]) -> dict:
     """Every student at once, each a browser context; when things happened (time.time())."""
     from playwright.async_api import async_playwright
@@ -188,18 +207,10 @@ async def drive_browser(url: str, args, students: list[Student]) -> dict:
                         browser_student(context, url, who, args, ready, start, timeout_ms)
                     )
                 )
-            times["join_began"] = time.time()
-            for _ in students:  # everyone on the page (or given up) before anyone presses
-                await asyncio.wait_for(ready.acquire(), timeout=max(1.0, deadline - time.time()))
-            renice_browser(args.browser_nice)  # the renderers started since
-            times["all_joined"] = time.time()
-            start.set()
-            _done, pending = await asyncio.wait(tasks, timeout=max(1.0, deadline - time.time()))
-            for task in pending:
-                task.cancel()
-            if pending:
-                await asyncio.gather(*pending, return_exceptions=True)
-            times["pending_at_deadline"] = len(pending)
+            await run_together(
+                tasks, ready, start, len(students), deadline, times,
+                joined=lambda: renice_browser(args.browser_nice),  # the renderers started since
+            )  # fmt: skip
         finally:
             await browser.close()
     return times
@@ -333,17 +344,7 @@ async def drive_protocol(url: str, args, students: list[Student]) -> dict:
         asyncio.create_task(protocol_student(url, who, args, ready, start, deadline))
         for who in students
     ]
-    times["join_began"] = time.time()
-    for _ in students:
-        await asyncio.wait_for(ready.acquire(), timeout=max(1.0, deadline - time.time()))
-    times["all_joined"] = time.time()
-    start.set()
-    _done, pending = await asyncio.wait(tasks, timeout=max(1.0, deadline - time.time()))
-    for task in pending:
-        task.cancel()
-    if pending:
-        await asyncio.gather(*pending, return_exceptions=True)
-    times["pending_at_deadline"] = len(pending)
+    await run_together(tasks, ready, start, len(students), deadline, times)
     return times
 
 

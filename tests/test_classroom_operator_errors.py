@@ -31,7 +31,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy
-from google.protobuf import text_format
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
@@ -450,21 +449,6 @@ def page_causes(tmp_path) -> dict[str, tuple[str, dict]]:
     }
 
 
-def page_text(at) -> str:
-    """Every element the page sends the browser, as text (labels, values, messages)."""
-    parts = []
-
-    def walk(node) -> None:
-        proto = getattr(node, "proto", None)
-        if proto is not None:
-            parts.append(text_format.MessageToString(proto, as_utf8=True))
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-
-    walk(at._tree)
-    return "\n".join(parts)
-
-
 def join(at, nickname: str):
     """Fill the Class page's join form and click its submit button."""
     at.text_input(key="class_nickname").input(nickname)
@@ -497,7 +481,7 @@ def test_the_class_page_says_what_is_wrong(monkeypatch, caplog, tmp_path, reason
     assert [element.value for element in at.error] == [expected]
 
     assert f"Class board database problem ({reason})" in caplog.text
-    for said in (caplog.text, page_text(at)):
+    for said in (caplog.text, app.page_text(at)):
         assert DB_SECRET not in said
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from google.protobuf import text_format
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -92,6 +93,21 @@ def chart_values(at: AppTest, key: str, field: str = "z", trace: int = 0) -> np.
 
 def tab_labels(at: AppTest) -> list[str]:
     return [tab.label for tab in at.tabs]
+
+
+def page_text(at) -> str:
+    """Every element the page sends the browser, as text (labels, values, messages)."""
+    parts = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            parts.append(text_format.MessageToString(proto, as_utf8=True))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(parts)
 
 
 def assert_no_exception(at: AppTest) -> None:

@@ -17,8 +17,7 @@ import numpy as np
 import pytest
 import sqlalchemy
 import streamlit
-from conftest import assert_no_exception, chart_values, open_page
-from google.protobuf import text_format
+from conftest import assert_no_exception, chart_values, open_page, page_text
 
 import classroom
 import cnn
@@ -444,21 +443,6 @@ def test_a_database_that_cannot_be_used_is_said_and_predict_still_works(monkeypa
 # --- no password in what the page shows or logs -----------------------------------------
 
 DB_SECRET = "hunter2-Db-Secret"
-
-
-def page_text(at) -> str:
-    """Every element the page sends the browser, as text (labels, values, messages)."""
-    parts = []
-
-    def walk(node) -> None:
-        proto = getattr(node, "proto", None)
-        if proto is not None:
-            parts.append(text_format.MessageToString(proto, as_utf8=True))
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-
-    walk(at._tree)
-    return "\n".join(parts)
 
 
 def closed_port() -> int:
