@@ -87,6 +87,9 @@ def show_capacity(board: classroom.Board) -> None:
 
 def show_entry_remover(board: classroom.Board) -> None:
     entries = board.leaderboard()
+    if entries.empty:
+        st.caption(t("class.no_entries_yet"))
+        return
     labels = {
         int(row.id): t(
             "class.entry_label",
@@ -115,7 +118,8 @@ def show_digit_remover(board: classroom.Board) -> None:
     if not recent:
         st.caption(t("class.no_digits_yet"))
         return
-    with st.container(height=320, key="class_digit_picker"):
+    tall = len(recent) > 3 * PER_ROW  # more than three rows: a box that scrolls
+    with st.container(height=320 if tall else "content", border=True, key="class_digit_picker"):
         for start in range(0, len(recent), PER_ROW):
             row = recent[start : start + PER_ROW]
             for column, digit in zip(st.columns(PER_ROW)[: len(row)], row, strict=True):

@@ -1221,6 +1221,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "最新的数字：选出要删除的",
     ),
     "class.no_digits_yet": ("No digits yet.", "还没有数字。"),
+    "class.no_entries_yet": ("No leaderboard entries yet.", "排行榜上还没有条目。"),
     "class.digit_pick": ("a {label}, by {nickname}", "{nickname} 写的 {label}"),
     "class.remove_selected": ("Remove the digits picked", "删除选中的数字"),
     "class.digits_removed": ("Digits removed: {count}.", "已删除的数字：{count} 个。"),
