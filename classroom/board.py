@@ -24,9 +24,7 @@ from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, 
 from classroom import counters, validation
 from classroom.database import describe, get_engine, read, redact, resolve_url, write
 from classroom.errors import (
-    BoardFullError,
     InvalidInputError,
-    NicknameTakenError,
     WrongPasswordError,
 )
 from classroom.limits import Limits
@@ -337,13 +335,7 @@ class Board:
                     students.c.board == self.class_code, students.c.nickname == name
                 )
             ).first()
-            if row is not None and not hmac.compare_digest(
-                row.token_hash, counters.token_hash(token)
-            ):
-                raise NicknameTakenError(
-                    f"Someone in this class already joined as {name!r}: choose another nickname.",
-                    nickname=name,
-                )
+            counters.check_token(row, name, token)
             wait = counters.entry_wait(row, self.limits, now)
             if wait > 0:
                 raise counters.entry_too_soon(wait, self.limits)
@@ -351,12 +343,7 @@ class Board:
                 select(boards.c.entry_count).where(boards.c.board == self.class_code)
             ).scalar()
             if full is not None and full >= self.limits.entries_per_board:
-                raise BoardFullError(
-                    f"The class's leaderboard is full: it keeps {self.limits.entries_per_board:,} "
-                    "entries. Ask your teacher to make room.",
-                    kind="entries",
-                    limit=self.limits.entries_per_board,
-                )
+                raise counters.board_full("entries", self.limits.entries_per_board)
         return None
 
     def submit_entry(
@@ -547,7 +534,20 @@ class Board:
             WrongPasswordError: see `check_teacher`.
             BoardUnavailableError: the database cannot be reached or written.
         """
-        return self._remove(password, digits, digit_id)
+        return self._remove(password, digits, [digit_id]) == 1
+
+    def remove_digits(self, password: str, digit_ids: Iterable[int]) -> int:
+        """Remove several of the class's digits: one password check, one transaction.
+
+        Returns:
+            How many were removed (ids the class has no digit with are skipped).
+
+        Raises:
+            WrongPasswordError: see `check_teacher`.
+            InvalidInputError: an id that is not a whole number (reason "bad_id").
+            BoardUnavailableError: the database cannot be reached or written.
+        """
+        return self._remove(password, digits, list(digit_ids))
 
     def remove_entry(self, password: str, entry_id: int) -> bool:
         """Remove one of the class's leaderboard entries.
@@ -559,7 +559,7 @@ class Board:
             WrongPasswordError: see `check_teacher`.
             BoardUnavailableError: the database cannot be reached or written.
         """
-        return self._remove(password, entries, entry_id)
+        return self._remove(password, entries, [entry_id]) == 1
 
     def clear_board(self, password: str) -> dict[str, int]:
         """Remove all of the class's digits and leaderboard entries (other classes keep theirs).
@@ -606,18 +606,20 @@ class Board:
 
     # Internals ----------------------------------------------------------------------------
 
-    def _remove(self, password: str, table: Table, row_id: int) -> bool:
+    def _remove(self, password: str, table: Table, row_ids: list) -> int:
+        """Delete the class's rows of `table` with these ids; how many were deleted."""
         self.check_teacher(password)  # first: only a teacher learns whether an id is valid
-        found = validation.row_id(row_id)
-        if found is None:  # below 1 or beyond the database's integers: no row has it
-            return False
+        # An id below 1 or beyond the database's integers (None) names no row.
+        found = {row_id for row_id in map(validation.row_id, row_ids) if row_id is not None}
+        if not found:
+            return 0
         column = "digit_count" if table is digits else "entry_count"
         with write(self._engine) as conn:
             removed = conn.execute(
-                delete(table).where(table.c.board == self.class_code, table.c.id == found)
+                delete(table).where(table.c.board == self.class_code, table.c.id.in_(found))
             ).rowcount
             counters.release_capacity(conn, self.class_code, column, removed)
-        return removed == 1
+        return removed
 
 
 def _row_limit(limit: object) -> int:

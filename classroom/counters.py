@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from sqlalchemy import Connection, Row, Table, insert, or_, select, update
+from sqlalchemy import Connection, Row, Table, case, insert, or_, select, update
 
 from classroom.errors import (
     BoardFullError,
@@ -71,12 +71,16 @@ def claim_capacity(conn: Connection, board: str, column: str, limit: int, kind: 
         update(boards).where(boards.c.board == board, count < limit).values({column: count + 1})
     ).rowcount
     if claimed != 1:
-        raise BoardFullError(
-            f"The class's board is full: it keeps {limit:,} {kind}. Ask your teacher to make "
-            "room; nothing of anyone's was removed.",
-            kind=kind,
-            limit=limit,
-        )
+        raise board_full(kind, limit)
+
+
+def board_full(kind: str, limit: int) -> BoardFullError:
+    return BoardFullError(
+        f"The class's board is full: it keeps {limit:,} {kind}. Ask your teacher to make "
+        "room; nothing of anyone's was removed.",
+        kind=kind,
+        limit=limit,
+    )
 
 
 def release_capacity(conn: Connection, board: str, column: str, count: int) -> None:
@@ -91,8 +95,6 @@ def release_capacity(conn: Connection, board: str, column: str, count: int) -> N
 
 
 def _at_least_zero(expression):
-    from sqlalchemy import case
-
     return case((expression < 0, 0), else_=expression)
 
 
@@ -118,13 +120,23 @@ def student(
     row = conn.execute(
         select(students).where(students.c.board == board, students.c.nickname == nickname)
     ).one()
-    if not hmac.compare_digest(row.token_hash, digest):
+    check_token(row, nickname, token)
+    return row
+
+
+def check_token(row: Row | None, nickname: str, token: str) -> None:
+    """Refuse a token that is not the one the student `row` claimed its nickname with (None:
+    nobody claimed it yet, so nothing to refuse).
+
+    Raises:
+        NicknameTakenError: another browser claimed this nickname first.
+    """
+    if row is not None and not hmac.compare_digest(row.token_hash, token_hash(token)):
         raise NicknameTakenError(
             f"Someone in this class already joined as {nickname!r}: choose another nickname "
             "(on your own device, the link you joined with keeps your nickname).",
             nickname=nickname,
         )
-    return row
 
 
 def student_by_token(conn: Connection, board: str, token: str) -> Row | None:

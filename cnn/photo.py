@@ -244,28 +244,21 @@ def _open_bytes(data: bytes) -> tuple[Image.Image, tuple[int, int]]:
     except Exception:  # a broken EXIF block: keep the picture as stored
         orientation = None
     picture = _shrink(picture)  # before turning: a turn of the whole photo is a full copy
-    if orientation in (2, 3, 4, 5, 6, 7, 8):
-        picture = _turn(picture, orientation)
+    if isinstance(orientation, int) and orientation in _TURNS:  # EXIF may hold anything
+        picture = picture.transpose(_TURNS[orientation])
     turned = orientation in (5, 6, 7, 8)  # a quarter turn
     return picture, ((width, height) if turned else (height, width))
 
 
-_TURNS = {
-    2: (Image.Transpose.FLIP_LEFT_RIGHT,),
-    3: (Image.Transpose.ROTATE_180,),
-    4: (Image.Transpose.FLIP_TOP_BOTTOM,),
-    5: (Image.Transpose.TRANSPOSE,),
-    6: (Image.Transpose.ROTATE_270,),
-    7: (Image.Transpose.TRANSVERSE,),
-    8: (Image.Transpose.ROTATE_90,),
+_TURNS = {  # EXIF orientation -> the transpose that displays the picture upright
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
 }
-
-
-def _turn(picture: Image.Image, orientation: int) -> Image.Image:
-    """The picture as EXIF orientation `orientation` says to display it."""
-    for method in _TURNS[orientation]:
-        picture = picture.transpose(method)
-    return picture
 
 
 def _shrink(picture: Image.Image) -> Image.Image:

@@ -232,44 +232,34 @@ def huge_declared_kernel(archive_bytes: bytes) -> bytes:
 # ------------------------------------------------------------------------------ the zip
 
 
+def _zip_bomb(archive_bytes: bytes, inflated_mb: int, declared: int, crc: int) -> bytes:
+    """The archive with its weights member a deflate stream of `inflated_mb` MB of zeros, whose
+    headers declare `declared` bytes and `crc`; the other members stored as they were."""
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    zeros = bytes(1024 * 1024)
+    stream = b"".join(deflate.compress(zeros) for _ in range(inflated_mb)) + deflate.flush()
+    entries = [
+        {"name": name, "data": data, "size": len(data), "crc": zlib.crc32(data)}
+        for name, data in members_of(archive_bytes).items()
+        if name != WEIGHTS
+    ]
+    entries.append({"name": WEIGHTS, "data": stream, "method": 8, "size": declared, "crc": crc})
+    return raw_zip(entries)
+
+
 def lying_zip_bomb(archive_bytes: bytes, inflated_mb: int = 600) -> bytes:
     """The weights member replaced by a deflate stream of `inflated_mb` MB of zeros whose
     headers declare the size and CRC of its first 1,000 bytes (`zipfile` would inflate it
     whole, then pass the CRC check)."""
-    members = members_of(archive_bytes)
-    deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
-    zeros = bytes(1024 * 1024)
-    stream = b"".join(deflate.compress(zeros) for _ in range(inflated_mb)) + deflate.flush()
-    entries = [
-        {"name": name, "data": data, "size": len(data), "crc": zlib.crc32(data)}
-        for name, data in members.items()
-        if name != WEIGHTS
-    ]
-    first = bytes(1000)
-    entries.append(
-        {"name": WEIGHTS, "data": stream, "method": 8, "size": 1000, "crc": zlib.crc32(first)}
-    )
-    return raw_zip(entries)
+    return _zip_bomb(archive_bytes, inflated_mb, 1000, zlib.crc32(bytes(1000)))
 
 
 def honest_zip_bomb(archive_bytes: bytes, inflated_mb: int = 600) -> bytes:
     """As `lying_zip_bomb`, but the headers tell the truth."""
-    members = members_of(archive_bytes)
-    deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
-    zeros = bytes(1024 * 1024)
-    stream = b"".join(deflate.compress(zeros) for _ in range(inflated_mb)) + deflate.flush()
-    crc = 0
+    crc, zeros = 0, bytes(1024 * 1024)
     for _ in range(inflated_mb):
         crc = zlib.crc32(zeros, crc)
-    entries = [
-        {"name": name, "data": data, "size": len(data), "crc": zlib.crc32(data)}
-        for name, data in members.items()
-        if name != WEIGHTS
-    ]
-    entries.append(
-        {"name": WEIGHTS, "data": stream, "method": 8, "size": inflated_mb << 20, "crc": crc}
-    )
-    return raw_zip(entries)
+    return _zip_bomb(archive_bytes, inflated_mb, inflated_mb << 20, crc)
 
 
 def with_member(archive_bytes: bytes, name: str, content: bytes = b"x") -> bytes:

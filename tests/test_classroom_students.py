@@ -208,6 +208,21 @@ def test_parallel_guesses_are_all_counted(make_board):
     assert outcomes.count("wrong") == 5 and outcomes.count("locked") == 16
 
 
+def test_the_teacher_removes_several_digits_at_once(make_board):
+    board = make_board(limits=classroom.Limits(digit_interval_s=0, digits_per_board=4))
+    ada = board.claim("Ada")
+    ids = [board.add_digit(ada.token, "Ada", digit_image(i), i) for i in range(4)]
+    with pytest.raises(classroom.WrongPasswordError):
+        board.remove_digits("wrong", ids[:2])
+    assert board.remove_digits(PASSWORD, [ids[0], ids[2], 2**40, -1]) == 2
+    assert sorted(d.id for d in board.list_digits()) == [ids[1], ids[3]]
+    assert board.capacity()["digits"] == (2, 4)  # room given back for both
+    assert board.remove_digits(PASSWORD, []) == 0
+    with pytest.raises(classroom.InvalidInputError) as caught:
+        board.remove_digits(PASSWORD, ["7"])
+    assert caught.value.reason == "bad_id"
+
+
 def test_clearing_the_board_gives_every_student_their_quota_back(make_board):
     limits = classroom.Limits(digit_interval_s=0, digits_per_student=2)
     board = make_board(limits=limits)

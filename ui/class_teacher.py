@@ -63,7 +63,7 @@ def remove_picked_digits(board: classroom.Board, shown: list[int]):
 
     def remove(password: str) -> int | bool:
         picked = [digit_id for digit_id in shown if st.session_state.get(f"{PICK}{digit_id}")]
-        removed = sum(bool(board.remove_digit(password, digit_id)) for digit_id in picked)
+        removed = board.remove_digits(password, picked)
         for digit_id in picked:
             st.session_state.pop(f"{PICK}{digit_id}", None)
         return removed or False
