@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-import cnn
+from cnn.training import memory
 from ui.frame import run_app
 
 st.set_page_config(page_title="CNN Lab", page_icon=":material/neurology:", layout="wide")
 # Before any page imports TensorFlow: its threads share two malloc arenas (less memory).
-cnn.limit_malloc_arenas()
+memory.limit_malloc_arenas()
 run_app()

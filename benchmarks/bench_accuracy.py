@@ -15,7 +15,7 @@ import time
 from common import load_data, parser, report
 
 import cnn
-from cnn.hardware import MIXED_PRECISION_CHOICES, mixed_precision_for
+from cnn.training.hardware import MIXED_PRECISION_CHOICES, mixed_precision_for
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from common import load_data, parser, report
 from PIL import Image
 
 import cnn
-from cnn.drawing import INK_STYLES
+from cnn.images.drawing import INK_STYLES
 
 THICKNESSES = (-2, -1, 0, 2, 4, 6)
 

@@ -24,7 +24,7 @@ CHILD = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
 import cnn
-from cnn.model_io import DEFAULT_MODEL_PATH
+from cnn.inference.model_io import DEFAULT_MODEL_PATH
 
 def memory():
     values = {}

@@ -15,6 +15,7 @@ import time
 from common import parser, report
 
 import cnn
+from cnn.training import memory
 
 
 def main() -> None:
@@ -34,8 +35,8 @@ def main() -> None:
         cnn.saliency_map(new_model, image)
         model = new_model  # the session replaces its model
         del new_model
-        cnn.release_memory()
-        rss.append(round(cnn.process_rss_mb(), 1))
+        memory.release_memory()
+        rss.append(round(memory.process_rss_mb(), 1))
         print(f"cycle {len(rss)}: RSS {rss[-1]} MB", flush=True)
     half = len(rss) // 2
     report(

@@ -2,7 +2,7 @@
 
     python benchmarks/bench_photo_accuracy.py --out benchmarks/results/photo_accuracy.json
 
-Each test digit of the offline sample (1,000) is photographed with `cnn.photo_synth`: black,
+Each test digit of the offline sample (1,000) is photographed with `cnn.images.photo_synth`: black,
 blue or pencil ink on plain, ruled or squared paper (every digit in every combination with
 `--all-combinations`, else one combination per digit, cycling), uneven light and a shadow,
 blur, sensor noise, JPEG 60-90, 480x640 to 1024x768. Read back with `cnn.photo_to_mnist` and
@@ -20,8 +20,8 @@ from common import parser, report
 from PIL import Image
 
 import cnn
-from cnn.photo import PhotoError, photo_to_mnist
-from cnn.photo_synth import INKS, PAPERS, synthetic_photo
+from cnn.images.photo import PhotoError, photo_to_mnist
+from cnn.images.photo_synth import INKS, PAPERS, synthetic_photo
 
 
 def naive(photo: bytes) -> np.ndarray:

@@ -1,6 +1,6 @@
 """How much memory and time reading the largest picture of each format takes.
 
-For each format, a white picture of as many pixels as `cnn.photo` accepts for it (and, for
+For each format, a white picture of as many pixels as `cnn.images.photo` accepts for it (and, for
 JPEG, 48 Mpx) is read by `photo_steps` in a fresh process: the seconds it took and the peak
 memory it added (VmHWM reset through /proc/self/clear_refs). A few hundred KB on disk can
 decode to hundreds of MB: the caps keep every picture near ~130 MB.
@@ -21,7 +21,7 @@ from common import ROOT, parser, report, run_child
 CHILD = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
-from cnn.photo import PhotoError, photo_steps
+from cnn.images.photo import PhotoError, photo_steps
 
 def memory():
     with open("/proc/self/status") as file:

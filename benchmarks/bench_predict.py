@@ -1,5 +1,6 @@
 """Prediction latency: `canvas_to_mnist` + `predict_digit` on one 280x280 canvas, and the
-saliency map, through the NumPy engine (`cnn.engine`); TensorFlow beside it for comparison.
+saliency map, through the NumPy engine
+(`cnn.inference.engine`); TensorFlow beside it for comparison.
 
     python benchmarks/bench_predict.py --out benchmarks/results/predict.json
 
@@ -41,7 +42,9 @@ def tensorflow_timings(images: list[np.ndarray]) -> dict:
     import keras
     import tensorflow as tf
 
-    model = keras.saving.load_model(cnn.model_io.DEFAULT_MODEL_PATH, compile=False, safe_mode=True)
+    model = keras.saving.load_model(
+        cnn.inference.model_io.DEFAULT_MODEL_PATH, compile=False, safe_mode=True
+    )
     predict = tf.function(
         lambda x: model(x, training=False),
         input_signature=[tf.TensorSpec((1, 28, 28, 1), tf.float32)],
@@ -83,7 +86,7 @@ def main() -> None:
     batch_seconds = time.perf_counter() - start
     result = {
         "benchmark": "predict",
-        "engine": "numpy (cnn.engine)",
+        "engine": "numpy (cnn.inference.engine)",
         "calls": CALLS,
         "canvas_and_predict_p50_ms": ms(total, 50),
         "canvas_and_predict_p99_ms": ms(total, 99),

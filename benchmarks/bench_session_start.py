@@ -44,7 +44,7 @@ def main() -> None:
     import streamlit  # noqa: F401
 
     import cnn  # noqa: F401
-    from cnn import charts  # noqa: F401
+    from ui import charts  # noqa: F401
 
     without_tensorflow = watcher_seconds()
     import keras  # noqa: F401

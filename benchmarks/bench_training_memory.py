@@ -17,6 +17,7 @@ import time
 from common import load_data, memory_mb, parser, report
 
 import cnn
+from cnn.training import memory
 
 
 def main() -> None:
@@ -25,11 +26,11 @@ def main() -> None:
     args = arguments.parse_args()
     import streamlit  # noqa: F401  (the app server has it loaded)
 
-    cnn.limit_malloc_arenas()  # as app.py does
+    memory.limit_malloc_arenas()  # as app.py does
 
     data = load_data(args.data)
     model = cnn.build_model()
-    before = cnn.process_rss_mb()
+    before = memory.process_rss_mb()
     peak_anonymous = 0.0
 
     def progress(update):

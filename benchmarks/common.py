@@ -50,7 +50,7 @@ def machine() -> dict:
                     break
     except OSError:
         pass
-    from cnn.hardware import cpu_has_native_bf16
+    from cnn.training.hardware import cpu_has_native_bf16
 
     return {
         "cpu": model or platform.processor(),

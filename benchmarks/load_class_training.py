@@ -14,7 +14,7 @@ given, `--max-trainings` (CNN_LAB_MAX_TRAININGS: the training queue's slots, by 
 core).
 
 The students press the Training page's real Train button, through the real server (its
-websocket, session, script run, the training queue in cnn/concurrency.py), two ways:
+websocket, session, script run, the training queue in cnn/training/concurrency.py), two ways:
 
 - `--client protocol` (default): each student is one Streamlit session spoken to over the app's
   websocket as a browser tab speaks to it (BackMsg protobufs: the page's run, then the Train

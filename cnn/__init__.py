@@ -1,9 +1,19 @@
 """CNN Lab: the course's MNIST convolutional network as a tested library.
 
-`import cnn` is light: TensorFlow is imported only when a function that needs it (building or
-training a Keras model) is first used. Everything a model does once trained runs in NumPy
-(`cnn.engine`): `cnn.load_default_model()`, `cnn.predict_digit`, `cnn.saliency_map`,
-`cnn.feature_maps` and `cnn.load_model_file` never import TensorFlow.
+The package is grouped along the TensorFlow line:
+
+- `cnn.inference`: the NumPy engine, the Keras-config converter, model files, predictions,
+  saliency and feature maps, evaluation, the layer operations. Never imports TensorFlow.
+- `cnn.images`: drawings and photos into MNIST's 28x28 format, the geometry they share, and the
+  invariance lab's transforms. Never imports TensorFlow.
+- `cnn.training`: Keras models, the training loop, the hardware choices, the trainings'
+  concurrency and the TensorFlow preload: the only place TensorFlow is imported.
+- At the top: the configs (`config`, `recipe`), a training's record (`run`), the data
+  (`data`), the layer table (`layer_table`), the command line (`cli`) and the one error base
+  (`errors`).
+
+`import cnn` is light: the names below that need TensorFlow (building or training a Keras
+model) import it when first used.
 
 Example:
     >>> import cnn
@@ -20,7 +30,6 @@ import os
 # chatter (oneDNN notices, CPU feature lines) stays out of the terminal and the app's log.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from cnn import invariance  # noqa: E402
 from cnn.config import ModelConfig  # noqa: E402
 from cnn.data import (  # noqa: E402
     DataError,
@@ -33,49 +42,37 @@ from cnn.data import (  # noqa: E402
     one_hot,
     to_4d_float,
 )
-from cnn.drawing import (  # noqa: E402
+from cnn.images.drawing import (  # noqa: E402
     BlankCanvasError,
     CanvasFullError,
     canvas_to_mnist,
     ink_strength,
     redraw_as_canvas,
 )
-from cnn.engine import NumpyModel, from_keras_model  # noqa: E402
-from cnn.evaluation import (  # noqa: E402
+from cnn.images.photo import PhotoError, photo_to_mnist  # noqa: E402
+from cnn.inference.engine import NumpyModel  # noqa: E402
+from cnn.inference.evaluation import (  # noqa: E402
     Evaluation,
     evaluate,
     evaluate_digits,
     misclassified_examples,
     predict_probabilities,
 )
-from cnn.inspection import (  # noqa: E402
+from cnn.inference.inspection import (  # noqa: E402
     as_engine,
     conv_filters,
     feature_maps,
     predict_digit,
     saliency_map,
 )
-from cnn.layer_table import count_params, layer_specs, layer_table  # noqa: E402
-from cnn.memory import limit_malloc_arenas, process_rss_mb, release_memory  # noqa: E402
-from cnn.model_io import (  # noqa: E402
+from cnn.inference.keras_config import from_keras_model  # noqa: E402
+from cnn.inference.model_io import (  # noqa: E402
     ModelFileError,
-    inspect_model_archive,
     load_default_model,
     load_model_file,
     load_shipped_mlp,
 )
-from cnn.photo import (  # noqa: E402
-    MostlyInkError,
-    NoInkError,
-    PhotoError,
-    PhotoSizeError,
-    PhotoSteps,
-    PhotoUnreadableError,
-    photo_steps,
-    photo_to_mnist,
-)
-from cnn.photo_synth import synthetic_photo  # noqa: E402
-from cnn.preload import import_tensorflow_in_background  # noqa: E402
+from cnn.layer_table import count_params, layer_specs, layer_table  # noqa: E402
 from cnn.recipe import (  # noqa: E402
     PRESETS,
     AugmentConfig,
@@ -94,15 +91,15 @@ from cnn.run import (  # noqa: E402
 
 # Names whose modules import TensorFlow, loaded on first use.
 _LAZY = {
-    "build_model": "cnn.model",
-    "build_for": "cnn.model",
-    "build_mlp": "cnn.model",
-    "compile_model": "cnn.model",
-    "cpu_has_native_bf16": "cnn.hardware",
-    "train": "cnn.training",
-    "continue_training": "cnn.training",
-    "TrainingProgress": "cnn.training",
-    "save_model_bytes": "cnn.model_io",
+    "build_model": "cnn.training.model",
+    "build_for": "cnn.training.model",
+    "build_mlp": "cnn.training.model",
+    "compile_model": "cnn.training.model",
+    "cpu_has_native_bf16": "cnn.training.hardware",
+    "train": "cnn.training.loop",
+    "continue_training": "cnn.training.loop",
+    "TrainingProgress": "cnn.training.loop",
+    "save_model_bytes": "cnn.inference.model_io",
 }
 
 
@@ -130,14 +127,9 @@ __all__ = [
     "Evaluation",
     "ModelConfig",
     "ModelFileError",
-    "MostlyInkError",
-    "NoInkError",
     "NumpyModel",
     "OptimizerConfig",
     "PhotoError",
-    "PhotoSizeError",
-    "PhotoSteps",
-    "PhotoUnreadableError",
     "RunStatus",
     "ScheduleConfig",
     "TrainingRecipe",
@@ -154,13 +146,9 @@ __all__ = [
     "evaluate_digits",
     "feature_maps",
     "from_keras_model",
-    "import_tensorflow_in_background",
     "ink_strength",
-    "inspect_model_archive",
-    "invariance",
     "layer_specs",
     "layer_table",
-    "limit_malloc_arenas",
     "load_mnist",
     "load_mnist_file",
     "load_default_model",
@@ -169,15 +157,11 @@ __all__ = [
     "misclassified_examples",
     "load_sample",
     "one_hot",
-    "photo_steps",
     "photo_to_mnist",
     "predict_digit",
     "predict_probabilities",
-    "process_rss_mb",
     "redraw_as_canvas",
-    "release_memory",
     "saliency_map",
-    "synthetic_photo",
     "to_4d_float",
     "with_running_point",
     *_LAZY,

@@ -14,9 +14,9 @@ from dataclasses import fields, replace
 from pathlib import Path
 
 from cnn.config import ACTIVATIONS, PADDINGS, POOLINGS, ModelConfig
-from cnn.hardware import MIXED_PRECISION_CHOICES, mixed_precision_for
 from cnn.layer_table import count_params, layer_table
 from cnn.recipe import OPTIMIZERS, PRESETS, SCHEDULES, TrainingRecipe, baseline_recipe
+from cnn.training.hardware import MIXED_PRECISION_CHOICES, mixed_precision_for
 
 # The network's flags: ModelConfig's fields, each a flag of the same name.
 _NETWORK_CHOICES = {"padding": PADDINGS, "pooling": POOLINGS, "activation": ACTIVATIONS}
@@ -33,7 +33,7 @@ _SETTING_TYPES = {
 }
 _SETTING_CHOICES = {"optimizer": OPTIMIZERS, "schedule": SCHEDULES}
 NETWORKS = ("cnn", "mlp")
-# The MLP baseline's layers (`cnn.model.build_mlp` with its defaults), for its summary.
+# The MLP baseline's layers (`cnn.training.model.build_mlp` with its defaults), for its summary.
 MLP_HIDDEN_UNITS, MLP_DROPOUT = 1000, 0.5
 
 
@@ -195,9 +195,9 @@ def _train(args) -> int:
     else:
         _print_summary(recipe.model)
 
-    from cnn.evaluation import evaluate
-    from cnn.model import build_for, build_mlp
-    from cnn.training import train
+    from cnn.inference.evaluation import evaluate
+    from cnn.training.loop import train
+    from cnn.training.model import build_for, build_mlp
 
     if mlp:
         model = build_mlp(MLP_HIDDEN_UNITS, MLP_DROPOUT, optimizer=recipe.optimizer, seed=args.seed)

@@ -1,7 +1,7 @@
 """A training run: the model, its recipe, its history so far, and where it stands.
 
 Plain Python (no TensorFlow): the Training page keeps a `TrainingRun` in session state as it
-is, and other pages read it without importing Keras. `cnn.training` fills it.
+is, and other pages read it without importing Keras. `cnn.training.loop` fills it.
 """
 
 from __future__ import annotations

@@ -8,14 +8,13 @@ opens on the first, which draws no Plotly chart (the diagram is an SVG image) an
 visit, not the form either (its eleven widgets made the first visit ~0.35 s slower: README,
 "Light pages"), so the page is complete sooner. The last tab, and the Convolution
 tab's "Look inside the trained model" toggle, use the model in use through the NumPy engine
-(`cnn.engine`): this page never imports TensorFlow.
+(`cnn.inference.engine`): this page never imports TensorFlow.
 """
 
 import pandas as pd
 import streamlit as st
 
 import cnn
-from cnn import charts
 from cnn.config import (
     ACTIVATIONS,
     MAX_BLOCKS,
@@ -30,7 +29,7 @@ from cnn.config import (
     POOLINGS,
     ModelConfig,
 )
-from ui import explainers, keys
+from ui import charts, explainers, keys
 from ui.forms import FILTER_KEYS, network_form_values, network_from_form
 from ui.frame import ensure_frame
 from ui.state import chapter_tabs, kept, require_dataset, t

@@ -9,8 +9,7 @@ import streamlit as st
 import classroom
 import cnn
 from classroom.validation import CLASS_CODE_MAX, NICKNAME_MAX
-from cnn import charts
-from ui import keys
+from ui import charts, keys
 from ui.class_teacher import show_teacher
 from ui.classboard import (
     error_text,

@@ -10,9 +10,8 @@ import pandas as pd
 import streamlit as st
 
 import cnn
-from cnn import charts
 from cnn.config import IMAGE_SIZE, NUM_CLASSES
-from ui import keys
+from ui import charts, keys
 from ui.frame import ensure_frame
 from ui.state import chapter_tabs, kept, require_dataset, t
 

@@ -1,6 +1,6 @@
 """Invariance lab: shift, rotate, scale, thicken and blur a digit, and watch the CNN and the
 MLP side by side; sweep charts, in a second tab, show where each one breaks. The transforms
-and the sweep are `cnn.invariance`'s; both models run in the NumPy engine."""
+and the sweep are `cnn.images.invariance`'s; both models run in the NumPy engine."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import numpy as np
 import streamlit as st
 
 import cnn
-from cnn import charts
-from cnn.invariance import TRANSFORMS, sweep, transform
-from ui import keys
+from cnn.images.invariance import TRANSFORMS, sweep, transform
+from ui import charts, keys
 from ui.frame import ensure_frame
 from ui.state import chapter_tabs, kept, require_dataset, selected_model, t
 

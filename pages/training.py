@@ -10,6 +10,7 @@ import streamlit as st
 
 import cnn
 from cnn.recipe import OPTIMIZERS
+from cnn.training import memory, preload
 from ui import keys
 from ui.classboard import show_submit
 from ui.deployment import ClassSettings
@@ -180,7 +181,7 @@ def new_run(data: cnn.Dataset, caps: ClassSettings) -> cnn.TrainingRun:
     run = cnn.TrainingRun(cnn.build_for(recipe), recipe, data)
     st.session_state.pop(keys.MLP, None)
     st.session_state[keys.TRAINED] = run
-    cnn.release_memory()  # the replaced model and its MLP baseline
+    memory.release_memory()  # the replaced model and its MLP baseline
     return run
 
 
@@ -244,4 +245,4 @@ else:
         show_mlp_comparison(run)
         show_submit(run, st.session_state.get(keys.MLP))
 # Drawn: now TensorFlow can load in the background, so that Train does not wait for it.
-cnn.import_tensorflow_in_background()
+preload.import_tensorflow_in_background()

@@ -123,7 +123,7 @@ def upload_photo(page, language: str) -> None:
     import tempfile
 
     import cnn
-    from cnn.photo_synth import synthetic_photo
+    from cnn.images.photo_synth import synthetic_photo
 
     digit = cnn.load_sample().x_test[5]
     with tempfile.TemporaryDirectory() as folder:

@@ -18,7 +18,7 @@ from isolation import isolate
 
 # Here, not in a fixture: a module- or session-scoped fixture runs before any function-scoped
 # one (a fixture's monkeypatch came too late for `cnn.load_mnist()` in a module fixture), and
-# `cnn.concurrency` reads CNN_LAB_MAX_TRAININGS when it is imported, just below.
+# `cnn.training.concurrency` reads CNN_LAB_MAX_TRAININGS when it is imported, just below.
 _restore_environment = isolate()
 
 
@@ -84,7 +84,7 @@ def write_mnist_npz(sample):
 @pytest.fixture
 def default_model():
     """The shipped model, or a skip that says why it is missing."""
-    from cnn.model_io import DEFAULT_MODEL_PATH
+    from cnn.inference.model_io import DEFAULT_MODEL_PATH
 
     if not DEFAULT_MODEL_PATH.is_file():
         pytest.skip(

@@ -11,9 +11,9 @@ import plotly.graph_objects as go
 import pytest
 from PIL import Image
 
-from cnn import charts
 from cnn.config import ModelConfig
 from cnn.layer_table import layer_specs
+from ui import charts
 
 HISTORY = {
     "loss": [0.5, 0.3, 0.2],

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from cnn.concurrency import TrainingQueue, default_slots
+from cnn.training.concurrency import TrainingQueue, default_slots
 
 POLL = 0.01
 

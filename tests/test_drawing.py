@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 import cnn
-from cnn.drawing import INK_STYLES, BlankCanvasError, CanvasFullError, canvas_to_mnist
+from cnn.images.drawing import INK_STYLES, BlankCanvasError, CanvasFullError, canvas_to_mnist
 
 CANVAS = 280
 

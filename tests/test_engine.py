@@ -11,14 +11,13 @@ import tensorflow as tf
 from keras_graphs import skip_connection, two_heads
 
 import cnn
-from cnn.engine import (
+from cnn.inference.engine import (
     NumpyModel,
     UnsupportedModelError,
     WeightShapeError,
-    from_keras_config,
-    from_keras_model,
 )
-from cnn.model_io import DEFAULT_MODEL_PATH, load_model_file
+from cnn.inference.keras_config import from_keras_config, from_keras_model
+from cnn.inference.model_io import DEFAULT_MODEL_PATH, load_model_file
 
 PROBABILITY_ATOL = 1e-5
 FEATURE_ATOL = 1e-4

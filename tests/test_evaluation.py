@@ -8,7 +8,7 @@ import pytest
 
 import cnn
 from cnn.config import ModelConfig
-from cnn.evaluation import Evaluation, confusion_matrix, evaluate, predict_probabilities
+from cnn.inference.evaluation import Evaluation, confusion_matrix, evaluate, predict_probabilities
 
 
 @pytest.fixture(scope="module")

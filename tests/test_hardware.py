@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import cnn
-from cnn.hardware import flags_have_native_bf16
+from cnn.training.hardware import flags_have_native_bf16
 
 AVX2_ONLY = "processor\t: 0\nflags\t\t: fpu sse sse2 avx avx2 fma\n"
 AVX512_BF16 = "processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_bf16\n"
@@ -34,12 +34,14 @@ def test_this_machine_agrees_with_its_cpuinfo():
 
 
 def test_mixed_precision_choices(monkeypatch):
-    import cnn.hardware
+    import cnn.training.hardware
 
     for native in (True, False):
-        monkeypatch.setattr(cnn.hardware, "cpu_has_native_bf16", lambda native=native: native)
-        assert cnn.hardware.mixed_precision_for("auto") is native
-        assert cnn.hardware.mixed_precision_for("on") is True
-        assert cnn.hardware.mixed_precision_for("off") is False
+        monkeypatch.setattr(
+            cnn.training.hardware, "cpu_has_native_bf16", lambda native=native: native
+        )
+        assert cnn.training.hardware.mixed_precision_for("auto") is native
+        assert cnn.training.hardware.mixed_precision_for("on") is True
+        assert cnn.training.hardware.mixed_precision_for("off") is False
     with pytest.raises(ValueError, match="mixed precision 'maybe'"):
-        cnn.hardware.mixed_precision_for("maybe")
+        cnn.training.hardware.mixed_precision_for("maybe")

@@ -15,8 +15,8 @@ import pytest
 from file_watch import watch_opens
 
 import cnn
-from cnn import model_archive
-from cnn.model_io import DEFAULT_MODEL_PATH, ModelFileError, load_model_file
+from cnn.inference import model_archive
+from cnn.inference.model_io import DEFAULT_MODEL_PATH, ModelFileError, load_model_file
 from ui.i18n import translate
 
 SECRET = b'[class_board]\nteacher_password = "made-up-Secret-4711"\n'

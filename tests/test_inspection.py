@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 import cnn
-from cnn.engine import NumpyModel, from_keras_model
-from cnn.inspection import as_engine
+from cnn.inference.engine import NumpyModel
+from cnn.inference.inspection import as_engine
+from cnn.inference.keras_config import from_keras_model
 from cnn.layer_table import layer_specs
 
 

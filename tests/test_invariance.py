@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import cnn
-from cnn import invariance as inv
-from cnn.model_io import SHIPPED_MLP_PATH
+from cnn.images import invariance as inv
+from cnn.inference.model_io import SHIPPED_MLP_PATH
 
 
 @pytest.fixture(scope="module")
@@ -430,7 +430,7 @@ def test_the_cnn_copes_with_shifts_better_than_the_mlp(shipped, digits):
 
 
 def test_load_shipped_mlp_explains_a_missing_file(monkeypatch, tmp_path):
-    from cnn import model_io
+    from cnn.inference import model_io
 
     monkeypatch.setattr(model_io, "SHIPPED_MLP_PATH", tmp_path / "none.keras")
     model_io.load_shipped_mlp.cache_clear()

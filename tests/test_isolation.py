@@ -23,8 +23,8 @@ import pytest
 from isolation import OUTER_SETTINGS, is_outer_setting, isolate, offline_environ
 
 import cnn
-from cnn.concurrency import TRAINING_QUEUE
 from cnn.data import keras_cache_path
+from cnn.training.concurrency import TRAINING_QUEUE
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_TESTS = "tests/app/test_offline_environment.py"
@@ -62,7 +62,7 @@ def test_a_process_a_test_starts_sees_the_same_environment():
 
 
 def test_the_training_queue_has_a_slot_per_core():
-    """`cnn.concurrency` sizes its queue when it is imported: the isolation came first."""
+    """`cnn.training.concurrency` sizes its queue when it is imported: the isolation came first."""
     assert TRAINING_QUEUE.slots == (os.cpu_count() or 1)
 
 
@@ -96,7 +96,7 @@ def test_every_setting_the_app_reads_is_isolated():
     """A new CNN_LAB_ variable in the app's code must be added to `OUTER_SETTINGS`."""
     sources = [ROOT / "app.py"]
     for package in ("cnn", "ui", "classroom", "pages"):
-        sources += sorted((ROOT / package).glob("*.py"))
+        sources += sorted((ROOT / package).rglob("*.py"))
     read = set()
     for source in sources:
         read |= set(re.findall(r"\bCNN_LAB_[A-Z0-9_]+\b", source.read_text(encoding="utf-8")))

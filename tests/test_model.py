@@ -8,8 +8,8 @@ import pytest
 
 import cnn
 from cnn.config import ModelConfig
-from cnn.model import LOSS, build_mlp, build_model, compile_model, make_optimizer
 from cnn.recipe import OptimizerConfig
+from cnn.training.model import LOSS, build_mlp, build_model, compile_model, make_optimizer
 
 
 def test_default_model_is_the_seed_cnn():

@@ -15,10 +15,10 @@ import pytest
 from keras_graphs import skip_connection, two_heads
 
 import cnn
-import cnn.model_archive
-import cnn.model_io
-from cnn.engine import NumpyModel
-from cnn.model_io import ModelFileError, inspect_model_archive, load_model_file
+import cnn.inference.model_archive
+import cnn.inference.model_io
+from cnn.inference.engine import NumpyModel
+from cnn.inference.model_io import ModelFileError, inspect_model_archive, load_model_file
 from ui.i18n import translate
 
 SMALL = cnn.ModelConfig(filters=(4,), dense_units=8)
@@ -201,7 +201,7 @@ def test_refuses_hdf5_bytes(tmp_path):
 
 
 def test_refuses_an_archive_without_weights(saved):
-    data = rewrite_archive(saved[1], drop=cnn.model_io.WEIGHTS_FILE)
+    data = rewrite_archive(saved[1], drop=cnn.inference.model_io.WEIGHTS_FILE)
     assert_refused(data, "weights_missing", "has no model.weights.h5")
 
 
@@ -209,19 +209,19 @@ def test_refuses_an_archive_without_weights(saved):
 def test_refuses_damaged_weights(saved, damage):
     """A config that passes every check, with weights h5py cannot read."""
     _, path = saved
-    weights = zipfile.ZipFile(path).read(cnn.model_io.WEIGHTS_FILE)
+    weights = zipfile.ZipFile(path).read(cnn.inference.model_io.WEIGHTS_FILE)
     broken = {"truncated": weights[: len(weights) // 2], "garbage": b"garbage", "empty": b""}
-    data = rewrite_archive(path, {cnn.model_io.WEIGHTS_FILE: broken[damage]})
+    data = rewrite_archive(path, {cnn.inference.model_io.WEIGHTS_FILE: broken[damage]})
     assert_refused(data, "weights_damaged", "damaged or truncated")
 
 
 def _rewrite_weights(path: Path, tmp_path: Path, change) -> bytes:
     """The archive at `path` with its weights file changed by `change(h5py.File)`."""
     weights_path = tmp_path / "weights.h5"
-    weights_path.write_bytes(zipfile.ZipFile(path).read(cnn.model_io.WEIGHTS_FILE))
+    weights_path.write_bytes(zipfile.ZipFile(path).read(cnn.inference.model_io.WEIGHTS_FILE))
     with h5py.File(weights_path, "r+") as file:
         change(file)
-    return rewrite_archive(path, {cnn.model_io.WEIGHTS_FILE: weights_path.read_bytes()})
+    return rewrite_archive(path, {cnn.inference.model_io.WEIGHTS_FILE: weights_path.read_bytes()})
 
 
 def test_refuses_a_weight_of_the_wrong_shape_naming_the_layer(saved, tmp_path):
@@ -400,16 +400,18 @@ def test_refuses_a_wrong_number_of_classes(tmp_path):
 
 def test_refuses_a_file_above_the_size_limit(saved, monkeypatch):
     _, path = saved
-    monkeypatch.setattr(cnn.model_io, "MAX_MODEL_BYTES", 1000)
+    monkeypatch.setattr(cnn.inference.model_io, "MAX_MODEL_BYTES", 1000)
     for source in (path, path.read_bytes(), NamedBytes(path.read_bytes(), "m.keras")):
         assert_refused(source, "too_large", "the limit is")
 
 
 def test_refuses_an_archive_that_unpacks_too_large(saved, monkeypatch):
     _, path = saved
-    monkeypatch.setitem(cnn.model_archive.MEMBER_LIMITS, cnn.model_io.WEIGHTS_FILE, 1000)
+    monkeypatch.setitem(
+        cnn.inference.model_archive.MEMBER_LIMITS, cnn.inference.model_io.WEIGHTS_FILE, 1000
+    )
     error = assert_refused(path, "member_too_large", "unpacks to more than")
-    assert error.details["name"] == cnn.model_io.WEIGHTS_FILE
+    assert error.details["name"] == cnn.inference.model_io.WEIGHTS_FILE
 
 
 # ---------------------------------------------------------------- the shipped model
@@ -434,13 +436,13 @@ def test_load_default_model_is_loaded_once(default_model, sample):
 
 
 def test_load_default_model_explains_a_missing_file(monkeypatch, tmp_path):
-    monkeypatch.setattr(cnn.model_io, "DEFAULT_MODEL_PATH", tmp_path / "none.keras")
-    cnn.model_io.load_default_model.cache_clear()
+    monkeypatch.setattr(cnn.inference.model_io, "DEFAULT_MODEL_PATH", tmp_path / "none.keras")
+    cnn.inference.model_io.load_default_model.cache_clear()
     try:
         with pytest.raises(FileNotFoundError, match="python -m cnn train"):
-            cnn.model_io.load_default_model()
+            cnn.inference.model_io.load_default_model()
     finally:
-        cnn.model_io.load_default_model.cache_clear()
+        cnn.inference.model_io.load_default_model.cache_clear()
 
 
 def test_every_refusal_reason_has_a_translated_message():
@@ -449,11 +451,11 @@ def test_every_refusal_reason_has_a_translated_message():
 
     from ui.i18n import TEXT, translate
 
-    folder = Path(__file__).resolve().parents[1] / "cnn"
+    folder = Path(__file__).resolve().parents[1] / "cnn" / "inference"
     source = (folder / "model_io.py").read_text() + (folder / "model_archive.py").read_text()
     found = set(re.findall(r'^\s*"([a-z0-9_]+)",\s*$', source, re.M))
     found |= set(re.findall(r'_weights_error\(\s*"([a-z0-9_]+)"', source))
-    reasons = found - {"invalid"} - cnn.model_io._SAFE_MODULES
+    reasons = found - {"invalid"} - cnn.inference.model_io._SAFE_MODULES
     assert {"hdf5", "unsafe_layer", "not_zip", "input_shape"} <= reasons
     new = {"unsupported", "weights_missing", "weights_damaged", "weights_shape"}
     assert new <= reasons

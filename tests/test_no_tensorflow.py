@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import cnn
-from cnn.model_io import DEFAULT_MODEL_PATH
+from cnn.inference.model_io import DEFAULT_MODEL_PATH
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = "NO-TENSORFLOW-CHECK-PASSED"
@@ -129,18 +129,18 @@ assert "tensorflow" not in sys.modules and "keras" not in sys.modules
 
 # The Training page starts importing TensorFlow in the background when it is opened, so
 # that a first Train does not wait for the import.
-import cnn.preload
+import cnn.training.preload
 
 at.switch_page("pages/training.py").run()
 assert not at.exception, [e.message for e in at.exception]
-preloading = cnn.preload._thread
+preloading = cnn.training.preload._thread
 assert preloading is not None and preloading.daemon, "the Training page started no import"
 preloading.join(timeout=120)
 assert "tensorflow" in sys.modules and "keras" in sys.modules
 import gc
 
 assert gc.get_freeze_count() > 100_000, gc.get_freeze_count()  # TensorFlow's objects
-assert cnn.import_tensorflow_in_background() is None  # once per process
+assert cnn.training.preload.import_tensorflow_in_background() is None  # once per process
 with open(out_path, "w") as file:
     json.dump(
         {

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from cnn.config import conv_output_size, same_padding
-from cnn.operations import EXAMPLE_KERNELS, activate, convolution_step, convolve2d, pool2d
+from cnn.inference.operations import EXAMPLE_KERNELS, activate, convolution_step, convolve2d, pool2d
 
 RNG = np.random.default_rng(0)
 IMAGE = RNG.random((28, 28)).astype(np.float32)

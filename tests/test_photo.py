@@ -14,7 +14,7 @@ import pytest
 from PIL import Image, ImageFile, ImageFilter
 
 import cnn
-from cnn.photo import (
+from cnn.images.photo import (
     MAX_PIXELS,
     STEP_NAMES,
     WORK_SIZE,
@@ -26,7 +26,7 @@ from cnn.photo import (
     photo_steps,
     photo_to_mnist,
 )
-from cnn.photo_synth import INKS, PAPERS, synthetic_photo
+from cnn.images.photo_synth import INKS, PAPERS, synthetic_photo
 
 COMBOS = [(paper, ink) for paper in PAPERS for ink in INKS]
 ACCURACY_DIGITS = 300

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import GifImagePlugin, Image, ImageFile, PngImagePlugin
 
-from cnn.photo import (
+from cnn.images.photo import (
     MAX_DECODED_PIXELS,
     MAX_PIXELS,
     PhotoSizeError,
@@ -18,7 +18,7 @@ from cnn.photo import (
     photo_steps,
     photo_to_mnist,
 )
-from cnn.photo_synth import synthetic_photo
+from cnn.images.photo_synth import synthetic_photo
 from ui.i18n import translate
 
 

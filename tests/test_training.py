@@ -16,7 +16,7 @@ import cnn
 from cnn.config import ModelConfig
 from cnn.recipe import AugmentConfig, OptimizerConfig, TrainingRecipe
 from cnn.run import HISTORY_KEYS, RunStatus, TrainingRun, empty_history
-from cnn.training import (
+from cnn.training.loop import (
     TrainingProgress,
     _augmenter,
     _CompiledSteps,
@@ -119,10 +119,10 @@ def test_should_stop_ends_training_mid_epoch(tiny_data):
 
 
 def test_the_heap_is_trimmed_after_each_epoch(tiny_data, monkeypatch):
-    import cnn.training
+    import cnn.training.loop
 
     calls = []
-    monkeypatch.setattr(cnn.training, "trim_heap", lambda: calls.append(1))
+    monkeypatch.setattr(cnn.training.loop, "trim_heap", lambda: calls.append(1))
     train(cnn.build_model(SMALL), tiny_data, recipe(epochs=2, batch_size=256))
     assert len(calls) == 2
 
@@ -310,14 +310,14 @@ def test_label_smoothing_changes_the_gradients_not_the_loss_reported(tiny_data):
 
 def test_a_run_trains_with_its_recipes_smoothing_and_adam_moments(tiny_data, monkeypatch):
     smoothing = []
-    real_steps = cnn.training._CompiledSteps
+    real_steps = cnn.training.loop._CompiledSteps
 
     def steps(*args, **kwargs):
         made = real_steps(*args, **kwargs)
         smoothing.append(args[4] if len(args) > 4 else kwargs.get("label_smoothing", 0.0))
         return made
 
-    monkeypatch.setattr(cnn.training, "_CompiledSteps", steps)
+    monkeypatch.setattr(cnn.training.loop, "_CompiledSteps", steps)
     run = train(cnn.build_model(SMALL, seed=0), tiny_data, recipe(epochs=1, beta_2=0.99))
     assert run.model.optimizer.beta_2 == 0.99
     smoothed = recipe(epochs=1, label_smoothing=0.1)
@@ -347,11 +347,11 @@ def test_each_epoch_takes_every_digit_once_in_an_order_of_its_own():
 
 
 def test_a_stop_is_seen_after_each_call_of_the_compiled_step(tiny_data, monkeypatch):
-    import cnn.training
+    import cnn.training.loop
 
     # Batches of 10: 48 per epoch. However fast a batch, a call runs at most
     # MAX_STEPS_PER_CALL of them: the first call one (it traces), the next 16, then the stop.
-    monkeypatch.setattr(cnn.training, "SECONDS_PER_CALL", 1e9)
+    monkeypatch.setattr(cnn.training.loop, "SECONDS_PER_CALL", 1e9)
     model = cnn.build_model(SMALL, seed=0)
     checks = []
 
@@ -367,7 +367,7 @@ def test_a_stop_is_seen_after_each_call_of_the_compiled_step(tiny_data, monkeypa
         progress_every=100,
     )
     assert run.status is RunStatus.STOPPED
-    assert int(model.optimizer.iterations) == 1 + cnn.training.MAX_STEPS_PER_CALL
+    assert int(model.optimizer.iterations) == 1 + cnn.training.loop.MAX_STEPS_PER_CALL
     assert len(run.history["loss"]) == 1 and not math.isnan(run.history["val_loss"][0])
 
 

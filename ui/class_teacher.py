@@ -9,8 +9,8 @@ import streamlit as st
 
 import classroom
 from classroom.validation import TEACHER_PASSWORD_MAX
-from cnn.charts import png_data_uri
 from ui import keys
+from ui.charts import png_data_uri
 from ui.classboard import error_text
 from ui.state import t
 

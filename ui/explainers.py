@@ -1,7 +1,7 @@
 """The Architecture page's explainers: a filter slid over a real digit (the window, the
 products, their sum), then max vs mean pooling and ReLU vs sigmoid vs tanh on the feature map
 it gives, and inside the trained model (its learned filters and feature maps). The
-arithmetic is `cnn.operations`' and `cnn.inspection`'s; this lays it out.
+arithmetic is `cnn.inference.operations`' and `cnn.inference.inspection`'s; this lays it out.
 
 The two tabs share one digit and one filter, kept across page switches (`ui.keys.ARCH_*`).
 """
@@ -12,10 +12,9 @@ import numpy as np
 import streamlit as st
 
 import cnn
-from cnn import charts
 from cnn.config import ACTIVATIONS
-from cnn.operations import EXAMPLE_KERNELS, activate, convolution_step, convolve2d, pool2d
-from ui import keys
+from cnn.inference.operations import EXAMPLE_KERNELS, activate, convolution_step, convolve2d, pool2d
+from ui import charts, keys
 from ui.state import kept, language, model_source_label, selected_model, t
 
 ACTIVATION_NAMES = {"relu": "ReLU", "sigmoid": "sigmoid", "tanh": "tanh"}

@@ -212,7 +212,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "层 {layer} 需要形状为 {expected} 的参数，文件中却是 {found}。参数与网络结构不符："
         "请用 model.save('model.keras') 重新保存模型。",
     ),
-    # A file whose structure reaches outside itself or multiplies (cnn.model_archive).
+    # A file whose structure reaches outside itself or multiplies (cnn.inference.model_archive).
     "model_error.too_many_members": (
         "The archive lists {count} files; a Keras model has 3 (the limit is {limit}). It is "
         "refused.",

@@ -15,9 +15,8 @@ import time
 import streamlit as st
 
 import cnn
-from cnn import charts
-from cnn.concurrency import TRAINING_QUEUE
-from ui import keys
+from cnn.training.concurrency import TRAINING_QUEUE
+from ui import charts, keys
 from ui.deployment import ClassSettings, class_settings
 from ui.forms import TRAINING_FIELDS, capped_data, capped_form_values, class_caps
 from ui.state import data_description, duration, t

@@ -1,11 +1,11 @@
 """A digit on paper, photographed: the camera or an uploaded picture, each step of
-`cnn.photo_steps` shown small, then the prediction as for a drawing."""
+`cnn.images.photo.photo_steps` shown small, then the prediction as for a drawing."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from cnn.photo import PhotoError, PhotoSteps, photo_steps
+from cnn.images.photo import PhotoError, PhotoSteps, photo_steps
 from ui.classboard import add_shown_digit, follow_digit
 from ui.prediction import show_prediction
 from ui.state import t

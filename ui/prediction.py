@@ -7,8 +7,7 @@ import numpy as np
 import streamlit as st
 
 import cnn
-from cnn import charts
-from ui import keys
+from ui import charts, keys
 from ui.classboard import show_add_digit
 from ui.state import t
 

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import streamlit as st
 
 import cnn
+from cnn.training import memory
 from ui import keys
 from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 
@@ -284,6 +285,6 @@ def accept_uploaded_model(file) -> str | None:
     replacing = keys.UPLOADED in st.session_state
     st.session_state[keys.UPLOADED] = {"model": model, "name": file.name, "file_id": file_id}
     if replacing:
-        cnn.release_memory()  # the previously uploaded model
+        memory.release_memory()  # the previously uploaded model
     set_model_source("uploaded")
     return None

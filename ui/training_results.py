@@ -8,9 +8,8 @@ import math
 import streamlit as st
 
 import cnn
-from cnn import charts
 from cnn.config import NUM_CLASSES
-from ui import keys
+from ui import charts, keys
 from ui.live_training import history_figure, request_training
 from ui.state import t
 

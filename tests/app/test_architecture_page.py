@@ -12,8 +12,8 @@ import pytest
 from conftest import assert_no_exception, chart_values, image_urls, open_page, open_tab, tab_labels
 
 import cnn
-from cnn.model_io import DEFAULT_MODEL_PATH
-from cnn.operations import EXAMPLE_KERNELS, convolve2d, pool2d
+from cnn.inference.model_io import DEFAULT_MODEL_PATH
+from cnn.inference.operations import EXAMPLE_KERNELS, convolve2d, pool2d
 from ui.i18n import translate
 
 PAGE = "pages/architecture.py"

@@ -10,7 +10,7 @@ from conftest import assert_no_exception, open_page
 
 import cnn
 import ui.live_training
-from cnn.concurrency import TrainingQueue
+from cnn.training.concurrency import TrainingQueue
 from ui.deployment import class_settings
 from ui.forms import MAX_EPOCHS
 from ui.i18n import translate

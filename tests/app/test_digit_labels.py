@@ -21,8 +21,8 @@ from conftest import assert_no_exception, open_page
 
 import classroom
 import cnn
-from cnn.photo import photo_steps
-from cnn.photo_synth import synthetic_photo
+from cnn.images.photo import photo_steps
+from cnn.images.photo_synth import synthetic_photo
 from ui.i18n import translate
 
 PREDICT = "pages/predict.py"

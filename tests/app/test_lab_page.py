@@ -79,7 +79,7 @@ def test_the_sliders_transform_the_digit_and_the_models_read_the_result(digit):
     assert_shows(at, digit["image"])
     at.slider(key="lab_shift_x").set_value(8.0).run()
     assert_no_exception(at)
-    expected = cnn.invariance.transform(digit["image"], dx=8)
+    expected = cnn.images.invariance.transform(digit["image"], dx=8)
     assert not np.allclose(expected, digit["image"], atol=0.1)  # the check below can fail
     assert_shows(at, expected)
     # What each model reads is what it predicts for the transformed digit.
@@ -100,7 +100,7 @@ def shipped_pair():
 
 def test_the_sweep_charts_match_cnn_invariance_sweep(digit):
     at = open_sweeps(open_page(LAB, current_digit=digit))
-    expected = cnn.invariance.sweep(
+    expected = cnn.images.invariance.sweep(
         dict(zip(("CNN", "MLP"), shipped_pair(), strict=True)),
         digit["image"][None],
         [digit["label"]],

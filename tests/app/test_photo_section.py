@@ -1,5 +1,5 @@
 """Photos of digits on paper in AppTest: the Predict page's photo section and the Class page's
-photo upload, with generated phone photos (`cnn.photo_synth`)."""
+photo upload, with generated phone photos (`cnn.images.photo_synth`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from conftest import assert_no_exception, open_page
 
 import cnn
-from cnn.photo_synth import synthetic_photo
+from cnn.images.photo_synth import synthetic_photo
 from ui.i18n import translate
 
 PREDICT = "pages/predict.py"
@@ -31,7 +31,7 @@ def test_a_photographed_digit_is_read_right_and_its_steps_shown(sample, index, p
     photo = synthetic_photo(sample.x_test[index], paper=paper, ink=ink, rng=index)
     upload(at, "predict_photo_upload", "digit.jpg", photo)
     assert_no_exception(at)
-    steps = cnn.photo.photo_steps(photo)
+    steps = cnn.images.photo.photo_steps(photo)
     expected = int(cnn.predict_digit(cnn.load_default_model(), steps.mnist).argmax())
     assert expected == int(sample.y_test[index])  # the generated photo is readable at all
     prediction = next(m for m in at.metric if m.label == translate("predict.prediction", "en"))
@@ -97,7 +97,7 @@ REASONS = (
 
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_every_photo_refusal_reads_in_the_chosen_language(language, monkeypatch):
-    """Real refusals of `cnn.photo` (each reason it raises) through the page's own wording."""
+    """Real refusals of `cnn.images.photo` (each reason it raises) in the page's wording."""
     import ui.state
     from ui.photo_input import photo_error_text
 
@@ -112,8 +112,8 @@ def test_every_photo_refusal_reads_in_the_chosen_language(language, monkeypatch)
         "too_dark": np.zeros((100, 100), np.uint8),
     }
     for expected, picture in pictures.items():
-        with pytest.raises(cnn.photo.PhotoError) as refusal:
-            cnn.photo.photo_to_mnist(picture)
+        with pytest.raises(cnn.images.photo.PhotoError) as refusal:
+            cnn.images.photo.photo_to_mnist(picture)
         assert refusal.value.reason == expected
         assert photo_error_text(refusal.value) == translate(
             f"photo.error_{expected}", language, **refusal.value.details

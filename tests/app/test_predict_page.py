@@ -135,7 +135,7 @@ def hostile_uploads(tmp_path_factory):
     made-up secret, a zip bomb whose headers lie, and a config nested 200,000 deep."""
     import hostile_models
 
-    from cnn.model_io import DEFAULT_MODEL_PATH
+    from cnn.inference.model_io import DEFAULT_MODEL_PATH
 
     good = DEFAULT_MODEL_PATH.read_bytes()
     secret = tmp_path_factory.mktemp("server") / "secrets.toml"

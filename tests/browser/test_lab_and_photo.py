@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import cnn
-from cnn.photo_synth import synthetic_photo
+from cnn.images.photo_synth import synthetic_photo
 
 from .server import (
     MAIN,
@@ -82,7 +82,7 @@ def test_the_shift_slider_changes_what_both_models_read(page, app_server, sample
         slider.press("ArrowRight")
     slider.blur()
     wait_for_idle(page)
-    shifted = cnn.invariance.transform(image, dx=8)
+    shifted = cnn.images.invariance.transform(image, dx=8)
     for name, model in pair.items():
         expected = int(cnn.predict_digit(model, shifted).argmax())
         expect(metric(page, reads[name]).first).to_contain_text(str(expected))

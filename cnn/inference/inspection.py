@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from cnn.config import IMAGE_SIZE
-from cnn.engine import NumpyModel, from_keras_model
+from cnn.inference.engine import NumpyModel
+from cnn.inference.keras_config import from_keras_model
 
 
 def as_engine(model) -> NumpyModel:

@@ -32,7 +32,7 @@ import numpy as np
 from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
 from cnn.config import IMAGE_SIZE
-from cnn.drawing import DIGIT_BOX
+from cnn.images.drawing import DIGIT_BOX
 
 WORK_SIZE = 320  # the longest side of the copy the steps work on
 MAX_PIXELS = 50_000_000  # larger photos are refused before they are decoded (48 Mpx phones)

@@ -4,8 +4,8 @@ A `.keras` file is a zip holding `config.json` (the architecture) and `model.wei
 Keras can run code while deserializing a config (a Lambda layer holds Python bytecode; a
 custom class imports a module), so the config is read as plain JSON and refused unless every
 object in it is a built-in Keras one. It is then never deserialized by Keras at all: the
-NumPy engine (`cnn.engine`) builds its own layers from the JSON, and the weights are read as
-arrays with h5py. Neither can run code from the file.
+NumPy engine (`cnn.inference.engine`) builds its own layers from the JSON, and the weights are
+read as arrays with h5py. Neither can run code from the file.
 """
 
 from __future__ import annotations
@@ -17,18 +17,18 @@ from pathlib import Path
 
 import numpy as np
 
-from cnn import model_archive
 from cnn.config import INPUT_SHAPE, NUM_CLASSES
-from cnn.engine import (
+from cnn.inference import model_archive
+from cnn.inference.engine import (
     SUPPORTED_LAYERS,
     NumpyModel,
     UnsupportedModelError,
     WeightShapeError,
-    from_keras_config,
 )
-from cnn.model_archive import MAX_MODEL_BYTES, WEIGHTS_FILE, ModelFileError
+from cnn.inference.keras_config import from_keras_config
+from cnn.inference.model_archive import MAX_MODEL_BYTES, WEIGHTS_FILE, ModelFileError
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 DEFAULT_MODEL_PATH = MODELS_DIR / "mnist_cnn.keras"
 SHIPPED_MLP_PATH = MODELS_DIR / "mnist_mlp.keras"
 
@@ -174,7 +174,7 @@ def _config_of(members: dict) -> dict:
 def inspect_model_archive(data: bytes) -> dict:
     """Check a `.keras` archive without deserializing anything; return its config as JSON.
 
-    The archive is read as untrusted data (`cnn.model_archive`): sizes counted while
+    The archive is read as untrusted data (`cnn.inference.model_archive`): sizes counted while
     inflating, names, zip features and the JSON's depth checked.
 
     Raises:
@@ -208,7 +208,7 @@ def check_mnist_shapes(model) -> None:
 def read_weights(data: bytes) -> dict[str, list[np.ndarray]]:
     """Every layer's weight arrays in a `.keras` archive, keyed as Keras names them there
     ("conv2d", "conv2d_1", "dense", ...), read with h5py from memory: plain arrays, no
-    code, nothing outside the file (`cnn.model_archive.read_weights`).
+    code, nothing outside the file (`cnn.inference.model_archive.read_weights`).
 
     Raises:
         ModelFileError: no weights file, or one that is refused or damaged.

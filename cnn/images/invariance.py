@@ -14,7 +14,7 @@ the digit counter-clockwise, as on screen.
 
 Example:
     >>> import cnn
-    >>> from cnn.invariance import sweep, transform
+    >>> from cnn.images.invariance import sweep, transform
     >>> data = cnn.load_sample()
     >>> image = transform(data.x_test[0], dx=3, degrees=-10)
     >>> image.shape, image.dtype

@@ -13,10 +13,10 @@ import numpy as np
 
 from cnn.config import IMAGE_SIZE, NUM_CLASSES
 from cnn.data import Dataset, check_labels, to_4d_float
-from cnn.memory import trim_heap
-from cnn.model import compile_model
 from cnn.recipe import AugmentConfig, TrainingRecipe
 from cnn.run import HISTORY_KEYS, RunStatus, TrainingRun, empty_history
+from cnn.training.memory import trim_heap
+from cnn.training.model import compile_model
 
 # Progress reports per epoch when the caller does not choose (a live chart's pace).
 PROGRESS_CALLS_PER_EPOCH = 25

@@ -14,8 +14,8 @@ from PIL import Image
 from plotly.subplots import make_subplots
 
 from cnn.config import NUM_CLASSES, ModelConfig
+from cnn.inference.operations import ACTIVATION_FUNCTIONS
 from cnn.layer_table import layer_specs
-from cnn.operations import ACTIVATION_FUNCTIONS
 
 GREYS = "gray_r"  # MNIST's ink as dark on light, as people draw
 TRAIN_COLOUR = "#1f77b4"
@@ -540,7 +540,7 @@ def sweep_figure(
     """How each model's probability of the true digit changes along one transformation.
 
     Args:
-        current: `cnn.invariance.sweep` table for the digit in hand (solid lines).
+        current: `cnn.images.invariance.sweep` table for the digit in hand (solid lines).
         average: the same over many test digits (dashed lines), or None.
         average_label: the legend of a dashed line, with `{model}` and `{count}`.
     """
