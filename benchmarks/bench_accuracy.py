@@ -1,8 +1,11 @@
 """Test accuracy of a training recipe over several seeds, with the training time.
 
-    python benchmarks/bench_accuracy.py --seeds 1 2 3 --out benchmarks/results/accuracy.json
-    python benchmarks/bench_accuracy.py --recipe best --seeds 1 \
-        --out benchmarks/results/accuracy_best.json
+    python benchmarks/bench_accuracy.py --recipe course --seeds 1 2 3 \
+        --out benchmarks/results/accuracy_course_float32.json
+    python benchmarks/bench_accuracy.py --recipe best --seeds 1 2 3 --mixed-precision auto \
+        --out benchmarks/results/accuracy_best_bf16.json
+
+One result file per recipe and precision: `accuracy_<recipe>_<float32|bf16>.json`.
 
 Targets: the course recipe's median >= 0.991, the "best" preset's >= 0.995.
 """

@@ -31,6 +31,30 @@ def parser(description: str) -> argparse.ArgumentParser:
     return result
 
 
+def add_model_option(arguments: argparse.ArgumentParser) -> None:
+    """`--model`: the shipped CNN (default), "course" (the course's own model), "mlp", or a
+    `.keras` file."""
+    arguments.add_argument(
+        "--model",
+        default="shipped",
+        help='"shipped" (models/mnist_cnn.keras), "course" (the course\'s own model), "mlp" '
+        "(the shipped MLP) or a .keras file",
+    )
+
+
+def load_model(name: str):
+    """The NumPy model `--model` names, and the name to report."""
+    from cnn.inference import model_io
+
+    if name == "shipped":
+        return model_io.load_default_model(), name
+    if name == "course":
+        return model_io.load_course_model(), name
+    if name == "mlp":
+        return model_io.load_shipped_mlp(), name
+    return model_io.load_model_file(name), Path(name).name
+
+
 def load_data(path: str | None):
     import cnn
 

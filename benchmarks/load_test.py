@@ -1,9 +1,12 @@
 """Load test: N browser sessions against a local app server, with the server's memory.
 
     python benchmarks/load_test.py --sessions 10 --trainers 3 \\
-        --out benchmarks/results/load_test.json
+        --out benchmarks/results/load_test_10_sessions_3_trainings.json
     python benchmarks/load_test.py --sessions 1 --trainers 1 --epochs 10 \\
-        --data ../shared/data/mnist.npz --out benchmarks/results/app_memory_training.json
+        --data ../shared/data/mnist.npz \\
+        --out benchmarks/results/load_test_1_session_1_training_10_epochs.json
+
+One result file per setting, named after it (`load_test_30_sessions_6_trainings.json`, ...).
 
 Loopback only (the server listens on 127.0.0.1), bounded: every session does one fixed round
 of pages, and the whole run stops by itself at `--deadline` seconds. Each session is its own

@@ -1,4 +1,4 @@
-"""Which database the board uses, one engine per URL, and transactions that fail cleanly.
+"""Opening the class board's database: one engine per URL, and transactions that fail cleanly.
 
 Every database error comes out as a `BoardUnavailableError` whose `reason` says what is wrong,
 so the person running the app can fix it (each is also written to the server's log):
@@ -14,16 +14,15 @@ so the person running the app can fix it (each is also written to the server's l
     unreachable      the server does not answer (refused, unknown host, timeout)
     unavailable      anything else (a lost connection, a lock held too long, tables gone)
 
-Messages name the database without its secrets: `describe` hides the password and every
-secret-named query value, and `redact` scrubs any text built from a driver's error of the
-URL's secrets, even when the URL is malformed. Writes run in one transaction each; on SQLite
-that transaction starts with BEGIN IMMEDIATE, so concurrent writers queue (WAL mode, busy
-timeout) instead of failing.
+The URL's own refusals ("bad_url", "memory_database", a default folder that cannot be made)
+come from `classroom.database_url`, which also names the database without its secrets
+(`describe`, `redact`); its names are importable from here too. Writes run in one transaction
+each; on SQLite that transaction starts with BEGIN IMMEDIATE, so concurrent writers queue (WAL
+mode, busy timeout) instead of failing.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import sqlite3
@@ -32,23 +31,27 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import parse_qs, quote, quote_plus, unquote, urlsplit
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 
+from classroom.database_url import (  # noqa: F401 (the URL's names: importable from here too)
+    ENV_VAR,
+    HIDDEN,
+    SECRET_QUERY_KEY,
+    URL_SETTING,
+    default_sqlite_path,
+    describe,
+    logged,
+    redact,
+    resolve_url,
+    sqlite_file,
+    url_secrets,
+)
 from classroom.errors import BoardUnavailableError
 
-ENV_VAR = "CNN_LAB_DATABASE_URL"
 SQLITE_BUSY_TIMEOUT_S = 30
 POSTGRES_CONNECT_TIMEOUT_S = 5
-HIDDEN = "***"
-# Query-string parameters whose values are hidden: password, sslpassword, passfile, pwd,
-# secret, token, api_key, sslkey, credentials... (a path hidden too is harmless).
-SECRET_QUERY_KEY = re.compile(r"pass|pwd|secret|token|key|credential|auth", re.IGNORECASE)
-_SCHEME = re.compile(r"^\s*([A-Za-z][\w+.-]*)://")
-# Where to change the URL, as messages name it.
-URL_SETTING = f"{ENV_VAR} or [connections.class_board] url in the app's secrets"
 # libpq's own words: its connection errors carry no SQLSTATE. Tried in this order, since a
 # host that resolves to two addresses may be refused on one and reject the password on the
 # other. A server whose lc_messages is not English reads as "unavailable".
@@ -67,241 +70,8 @@ _UNREACHABLE = re.compile(
     re.IGNORECASE,
 )
 
-logger = logging.getLogger(__name__)
-
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
-
-
-def default_sqlite_path() -> Path:
-    """Where the board lives when no URL is given: `~/.cnn_lab/class_board.db`."""
-    return Path.home() / ".cnn_lab" / "class_board.db"
-
-
-def resolve_url(url: str | URL | None = None) -> URL:
-    """The database URL the board uses.
-
-    Args:
-        url: a SQLAlchemy URL (e.g. from Streamlit secrets); when None, the environment
-            variable `CNN_LAB_DATABASE_URL`; when that is unset or empty, SQLite in
-            `~/.cnn_lab/class_board.db` (the folder is created). "postgres://" and
-            "postgresql://" URLs get the psycopg (3) driver.
-
-    Returns:
-        The parsed URL.
-
-    Raises:
-        BoardUnavailableError: the URL cannot be parsed (reason "bad_url"), names SQLite in
-            memory ("memory_database"), or the default folder cannot be created
-            ("no_folder"). Each is written to the log too.
-    """
-    if url is None:
-        url = os.environ.get(ENV_VAR, "").strip() or None
-    if url is None:
-        path = default_sqlite_path()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise _logged(
-                BoardUnavailableError(
-                    f"Cannot create the class board's folder {path.parent}: {error.strerror}. "
-                    f"Create it (writable by the app), or set {ENV_VAR} to another database.",
-                    "no_folder",
-                    folder=str(path.parent),
-                )
-            ) from error
-        return URL.create("sqlite", database=str(path))
-    if isinstance(url, URL):
-        parsed = url
-    else:
-        # Nothing of the parser's error is kept, not even as __context__ (raised outside
-        # `except`): it can quote the password, e.g. "invalid literal for int() with base 10:
-        # 'hunter2'" for postgresql://admin:hunter2/db, a URL without its host.
-        try:
-            parsed = make_url(url)
-        except Exception:  # noqa: BLE001 (ArgumentError, ValueError, TypeError: all "not valid")
-            parsed = None
-        if parsed is None:
-            raise _logged(
-                BoardUnavailableError(
-                    f"The class board's database URL {describe(url)} is not valid ({URL_SETTING}"
-                    "): expected e.g. postgresql+psycopg://user:password@host/db or "
-                    "sqlite:///path.db.",
-                    "bad_url",
-                )
-            )
-    if "@" in (parsed.host or ""):  # "user:p@ss@host": the host would show part of "p@ss"
-        raise _logged(
-            BoardUnavailableError(
-                f"The class board's database URL {parsed.drivername}://{HIDDEN} is not valid "
-                f"({URL_SETTING}): its password holds an '@', which a URL must write as %40 "
-                "(and '/' as %2F, ':' as %3A).",
-                "bad_url",
-            )
-        )
-    if _in_memory(parsed):
-        raise _logged(
-            BoardUnavailableError(
-                f"The class board's database {describe(parsed)} is SQLite in memory: each "
-                "connection would get its own empty database, so the class would not share one "
-                "board (and it would vanish with the app). Use a file, e.g. "
-                f"sqlite:///class_board.db, or PostgreSQL ({URL_SETTING}).",
-                "memory_database",
-            )
-        )
-    if parsed.drivername in ("postgres", "postgresql"):
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return parsed
-
-
-def _in_memory(url: URL) -> bool:
-    """Whether `url` is SQLite in memory (or SQLite's private temporary file, for "")."""
-    if url.get_backend_name() != "sqlite":
-        return False
-    database = url.database or ""
-    if database in ("", ":memory:") or url.query.get("mode") == "memory":
-        return True
-    if database.startswith("file:"):  # a URI filename (uri=true): file::memory:, ?mode=memory
-        parts = urlsplit(database)
-        return parts.path in ("", ":memory:") or "memory" in parse_qs(parts.query).get("mode", [])
-    return False
-
-
-def _sqlite_file(url: URL) -> Path | None:
-    """The SQLite file `url` names (also as a URI filename, file:/path?mode=ro)."""
-    database = url.database or ""
-    if database.startswith("file:"):
-        database = unquote(urlsplit(database).path)
-    return Path(database) if database and database != ":memory:" else None
-
-
-def _logged(error: BoardUnavailableError) -> BoardUnavailableError:
-    """`error`, written to the server's log first: the person running the app reads there
-    why the class board cannot be used (its message holds no secrets)."""
-    logger.warning("Class board database problem (%s): %s", error.reason, error)
-    return error
-
-
-def describe(url: URL | str) -> str:
-    """The URL as a message may show it: the password and every secret-named query value
-    (password, sslpassword, token, ...) shown as ***.
-
-    Args:
-        url: a parsed URL, or text (a URL that cannot be parsed shows as its scheme only).
-
-    Example:
-        >>> describe("postgresql://ada:pw@db.example/class?sslpassword=x&sslmode=require")
-        'postgresql://ada:***@db.example/class?sslmode=require&sslpassword=***'
-    """
-    if not isinstance(url, URL):
-        try:
-            url = make_url(url)
-        except Exception:  # noqa: BLE001 (unparsable: nothing of it but the scheme is shown)
-            scheme = _SCHEME.match(str(url))
-            return f"{scheme.group(1)}://{HIDDEN}" if scheme else HIDDEN
-    if "@" in (url.host or ""):  # "user:p@ss@host": the host holds part of the password
-        return f"{url.drivername}://{HIDDEN}"
-    shown = url.set(query={}).render_as_string(hide_password=True)
-    password = str(url.password or "")
-    query = [
-        f"{quote_plus(key)}="
-        + (
-            HIDDEN
-            if SECRET_QUERY_KEY.search(key) or (password and password in value)
-            else quote_plus(value)
-        )
-        for key in sorted(url.query)
-        for value in _values(url.query[key])
-    ]
-    return f"{shown}?{'&'.join(query)}" if query else shown
-
-
-def _values(value: str | tuple[str, ...]) -> tuple[str, ...]:
-    return (value,) if isinstance(value, str) else tuple(value)
-
-
-def _url_texts(url: URL | str) -> tuple[set[str], set[str]]:
-    """The URL's whole texts (as written, as rendered with its password) and its secrets."""
-    wholes = {url} if isinstance(url, str) else set()
-    secrets: set[str] = set()
-    try:
-        parsed = url if isinstance(url, URL) else make_url(url)
-    except Exception:  # noqa: BLE001 (an unparsable URL: only its raw candidates below)
-        parsed = None
-    if parsed is not None:
-        wholes.add(parsed.render_as_string(hide_password=False))
-        if parsed.password is not None:
-            secrets.add(str(parsed.password))
-        for key, value in parsed.query.items():
-            if SECRET_QUERY_KEY.search(key):
-                secrets.update(_values(value))
-    for whole in wholes:
-        rest = whole.split("://", 1)[1] if "://" in whole else whole
-        candidates = [rest.rpartition("@")[0], rest.partition("@")[0]]
-        if parsed is None:  # no "user:" known: what follows a ":" might be the password
-            candidates.append(rest.split("/", 1)[0])
-        secrets.update(part.split(":", 1)[1] for part in candidates if ":" in part)
-    for secret in list(secrets):  # "p@ss": "ss" is what a driver shows as part of the host
-        pieces = secret.split("@")
-        secrets.update("@".join(pieces[index:]) for index in range(1, len(pieces)))
-    for secret in list(secrets):
-        secrets |= {unquote(secret), quote(secret, safe=" +"), quote(secret, safe="")}
-        secrets.add(quote_plus(secret))
-    return {whole for whole in wholes if whole}, {secret for secret in secrets if secret}
-
-
-def url_secrets(url: URL | str) -> list[str]:
-    """Every text of `url` a message must not show, longest first: the URL itself as written
-    and rendered, its password and its secret-named query values, each as written and
-    percent-encoded.
-
-    A URL that cannot be parsed, or that is malformed (an "@" in its password), gives its
-    candidate passwords too: what lies between "user:" and the last "@", or the first.
-    """
-    wholes, secrets = _url_texts(url)
-    return sorted(wholes | secrets, key=len, reverse=True)
-
-
-def redact(text: object, *secrets: str | URL | None) -> str:
-    """`text` (or `str(text)`) with every secret in it hidden.
-
-    Args:
-        text: a message, e.g. a driver's error.
-        secrets: passwords, and database URLs. A URL (parsed, or text with "://") reads as
-            `describe(url)`, and its password and secret query values as ***, even when it
-            is malformed (see `url_secrets`). None and "" are skipped.
-
-    Returns:
-        The text, safe to show or log.
-
-    Example:
-        >>> redact("login as ada/hunter2 failed", "hunter2")
-        'login as ada/*** failed'
-        >>> redact("cannot open postgresql://ada:pw@db/x", "postgresql://ada:pw@db/x")
-        'cannot open postgresql://ada:***@db/x'
-    """
-    replacements: dict[str, str] = {}
-    for secret in secrets:
-        if secret is None or secret == "":
-            continue
-        if isinstance(secret, URL) or "://" in secret:
-            wholes, parts = _url_texts(secret)
-            replacements.update(dict.fromkeys(parts, HIDDEN))
-            shown = describe(secret)
-            # Text that describes as itself may be a password that merely looks like a URL
-            # ("x://y"): hidden whole. A parsed URL is never a password: it reads as itself.
-            if isinstance(secret, str) and shown == secret.strip():
-                shown = HIDDEN
-            replacements.update(dict.fromkeys(wholes, shown))
-        else:
-            replacements[str(secret)] = HIDDEN
-    text = str(text)
-    if not replacements:
-        return text
-    # One pass, longest first: what a replacement puts in is never searched again.
-    olds = sorted(replacements, key=len, reverse=True)
-    pattern = re.compile("|".join(re.escape(old) for old in olds))
-    return pattern.sub(lambda match: replacements[match.group(0)], text)
 
 
 def _sqlite_connect(dbapi_connection, _record) -> None:
@@ -365,7 +135,7 @@ def get_engine(url: URL) -> Engine:
         # Raised outside `except`: the driver's error, which may quote the URL's secrets, is
         # not even its __context__.
         if missing is not None:
-            raise _logged(
+            raise logged(
                 BoardUnavailableError(
                     f"Cannot use the class board's database {describe(url)}: there is no "
                     f"driver for {url.drivername!r} here ({missing}). This app ships with "
@@ -376,7 +146,7 @@ def get_engine(url: URL) -> Engine:
                 )
             )
         if problem is not None:
-            raise _logged(
+            raise logged(
                 BoardUnavailableError(
                     f"Cannot use the class board's database {describe(url)}: {problem}. "
                     f"Correct the URL ({URL_SETTING}).",
@@ -435,7 +205,7 @@ def translate_errors(engine: Engine) -> Iterator[None]:
     except (exc.DBAPIError, exc.TimeoutError, dbapi_error) as error:
         cause = getattr(error, "orig", None) or error
         text = redact(str(cause).strip() or type(cause).__name__, engine.url)
-        raise _logged(_database_problem(engine.url, text)) from error
+        raise logged(_database_problem(engine.url, text)) from error
 
 
 def _database_problem(url: URL, driver_text: str) -> BoardUnavailableError:
@@ -458,7 +228,7 @@ def _database_problem(url: URL, driver_text: str) -> BoardUnavailableError:
             "and its folder).",
             "read_only",
         )
-    if backend == "sqlite" and (path := _sqlite_file(url)) is not None:
+    if backend == "sqlite" and (path := sqlite_file(url)) is not None:
         folder = path.parent
         if "unable to open database file" in first_line and not _writable_folder(folder):
             return BoardUnavailableError(

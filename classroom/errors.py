@@ -3,14 +3,17 @@
 Every exception here derives from `ClassroomError`. Refused input (a bad image, label,
 nickname, class code or teacher password) is also a `ValueError`; a limit that was hit is a
 `LimitExceededError`; a database that cannot be reached or written is a
-`BoardUnavailableError`. A UI translates `reason` (and `details`) into its own language and
-can fall back on `str(error)`, which is English.
+`BoardUnavailableError`. A UI says the text `class.error_` + `text_reason()` in its own
+language, filled with `details` (see `cnn.errors.ReasonError`), and can fall back on
+`str(error)`, which is English.
 """
 
 from __future__ import annotations
 
+from cnn.errors import ReasonError
 
-class ClassroomError(Exception):
+
+class ClassroomError(ReasonError):
     """Base class of the class board's errors.
 
     Attributes:
@@ -19,11 +22,7 @@ class ClassroomError(Exception):
     """
 
     default_reason = "error"
-
-    def __init__(self, message: str, reason: str | None = None, **details):
-        super().__init__(message)
-        self.reason = reason or self.default_reason
-        self.details = details
+    text_prefix = "class.error_"
 
 
 class InvalidInputError(ClassroomError, ValueError):
@@ -82,6 +81,13 @@ class LimitExceededError(ClassroomError):
 
     default_reason = "limit"
 
+    def text_reason(self) -> str:
+        """A full board has a text per kind ("board_full_digits", "board_full_entries",
+        "board_full_students"); every other limit is its reason."""
+        if self.reason == "board_full":
+            return f"board_full_{self.details.get('kind')}"
+        return self.reason
+
 
 class RateLimitError(LimitExceededError):
     """Too soon after this session's previous digit or leaderboard entry."""
@@ -114,6 +120,11 @@ class TeacherLockedError(LimitExceededError):
 
 
 class BoardUnavailableError(ClassroomError, RuntimeError):
-    """The database cannot be reached, opened or written; nothing was stored."""
+    """The database cannot be reached, opened or written; nothing was stored.
+
+    `fallback_reason` is the reason whose text a UI shows when this error's own reason has
+    none: every database problem can at least be said as "unavailable".
+    """
 
     default_reason = "unavailable"
+    fallback_reason = "unavailable"

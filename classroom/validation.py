@@ -223,6 +223,11 @@ def row_id(value: object) -> int | None:
     return number if 1 <= number <= INTEGER_MAX else None
 
 
+def row_limit(limit: object) -> int:
+    """A query's LIMIT: 0 to `INTEGER_MAX` (a larger one would overflow SQLite)."""
+    return min(max(0, int(limit)), INTEGER_MAX)
+
+
 def teacher_password(value: object, longest: int = TEACHER_PASSWORD_MAX) -> bytes:
     """What the teacher typed, as the bytes the password is compared with.
 

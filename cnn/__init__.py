@@ -12,8 +12,8 @@ The package is grouped along the TensorFlow line:
   (`data`), the layer table (`layer_table`), the command line (`cli`) and the one error base
   (`errors`).
 
-`import cnn` is light: the names below that need TensorFlow (building or training a Keras
-model) import it when first used.
+`import cnn` is light: each name below is imported when first used, and those that need
+TensorFlow (building or training a Keras model) import it then.
 
 Example:
     >>> import cnn
@@ -30,67 +30,60 @@ import os
 # chatter (oneDNN notices, CPU feature lines) stays out of the terminal and the app's log.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from cnn.config import ModelConfig  # noqa: E402
-from cnn.data import (  # noqa: E402
-    DataError,
-    Dataset,
-    DownloadError,
-    download_mnist,
-    load_mnist,
-    load_mnist_file,
-    load_sample,
-    one_hot,
-    to_4d_float,
-)
-from cnn.images.drawing import (  # noqa: E402
-    BlankCanvasError,
-    CanvasFullError,
-    canvas_to_mnist,
-    ink_strength,
-    redraw_as_canvas,
-)
-from cnn.images.photo import PhotoError, photo_to_mnist  # noqa: E402
-from cnn.inference.engine import NumpyModel  # noqa: E402
-from cnn.inference.evaluation import (  # noqa: E402
-    Evaluation,
-    evaluate,
-    evaluate_digits,
-    misclassified_examples,
-    predict_probabilities,
-)
-from cnn.inference.inspection import (  # noqa: E402
-    as_engine,
-    conv_filters,
-    feature_maps,
-    predict_digit,
-    saliency_map,
-)
-from cnn.inference.keras_config import from_keras_model  # noqa: E402
-from cnn.inference.model_io import (  # noqa: E402
-    ModelFileError,
-    load_default_model,
-    load_model_file,
-    load_shipped_mlp,
-)
-from cnn.layer_table import count_params, layer_specs, layer_table  # noqa: E402
-from cnn.recipe import (  # noqa: E402
-    PRESETS,
-    AugmentConfig,
-    OptimizerConfig,
-    ScheduleConfig,
-    TrainingRecipe,
-    baseline_recipe,
-)
-from cnn.run import (  # noqa: E402
-    RunStatus,
-    TrainingRun,
-    compare_runs,
-    empty_history,
-    with_running_point,
-)
-
-# Names whose modules import TensorFlow, loaded on first use.
-_LAZY = {
+# Every public name and the module it lives in, imported when first used: `import cnn` itself
+# loads nothing else (so `classroom`, which only needs `cnn.errors`, stays light). The
+# names from `cnn.training.model`, `cnn.training.loop` and `cnn.training.hardware` import
+# TensorFlow when first used.
+_EXPORTS = {
+    "ModelConfig": "cnn.config",
+    "DataError": "cnn.data",
+    "Dataset": "cnn.data",
+    "DownloadError": "cnn.data",
+    "download_mnist": "cnn.data",
+    "load_mnist": "cnn.data",
+    "load_mnist_file": "cnn.data",
+    "load_sample": "cnn.data",
+    "one_hot": "cnn.data",
+    "to_4d_float": "cnn.data",
+    "BlankCanvasError": "cnn.images.drawing",
+    "CanvasError": "cnn.images.drawing",
+    "CanvasFullError": "cnn.images.drawing",
+    "canvas_to_mnist": "cnn.images.drawing",
+    "ink_strength": "cnn.images.drawing",
+    "redraw_as_canvas": "cnn.images.drawing",
+    "PhotoError": "cnn.images.photo",
+    "photo_to_mnist": "cnn.images.photo",
+    "NumpyModel": "cnn.inference.engine",
+    "Evaluation": "cnn.inference.evaluation",
+    "evaluate": "cnn.inference.evaluation",
+    "evaluate_digits": "cnn.inference.evaluation",
+    "misclassified_examples": "cnn.inference.evaluation",
+    "predict_probabilities": "cnn.inference.evaluation",
+    "as_numpy_model": "cnn.inference.inspection",
+    "conv_filters": "cnn.inference.inspection",
+    "feature_maps": "cnn.inference.inspection",
+    "predict_digit": "cnn.inference.inspection",
+    "saliency_map": "cnn.inference.inspection",
+    "from_keras_model": "cnn.inference.keras_config",
+    "ModelFileError": "cnn.inference.model_io",
+    "load_default_model": "cnn.inference.model_io",
+    "load_model_file": "cnn.inference.model_io",
+    "load_shipped_mlp": "cnn.inference.model_io",
+    "load_course_model": "cnn.inference.model_io",
+    "count_params": "cnn.layer_table",
+    "layer_specs": "cnn.layer_table",
+    "layer_table": "cnn.layer_table",
+    "PRESETS": "cnn.recipe",
+    "AugmentConfig": "cnn.recipe",
+    "OptimizerConfig": "cnn.recipe",
+    "ScheduleConfig": "cnn.recipe",
+    "TrainingRecipe": "cnn.recipe",
+    "baseline_recipe": "cnn.recipe",
+    "RunStatus": "cnn.run",
+    "TrainingRun": "cnn.run",
+    "compare_runs": "cnn.run",
+    "empty_history": "cnn.run",
+    "with_running_point": "cnn.run",
     "build_model": "cnn.training.model",
     "build_for": "cnn.training.model",
     "build_mlp": "cnn.training.model",
@@ -99,12 +92,21 @@ _LAZY = {
     "train": "cnn.training.loop",
     "continue_training": "cnn.training.loop",
     "TrainingProgress": "cnn.training.loop",
-    "save_model_bytes": "cnn.inference.model_io",
+    "save_model_bytes": "cnn.training.model",
 }
+_SUBPACKAGES = ("inference", "images", "training")
+# `cnn.layer_table` is both a module and its main function: the function is bound now (a
+# light import: the config only), before any `import cnn.layer_table` elsewhere could make
+# the package attribute the module.
+from cnn.layer_table import layer_table as layer_table  # noqa: E402
+
+_MODULES = ("config", "recipe", "run", "data", "cli", "errors")
 
 
 def __getattr__(name: str):
-    module = _LAZY.get(name)
+    if name in _SUBPACKAGES or name in _MODULES:
+        return importlib.import_module(f"cnn.{name}")
+    module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'cnn' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
@@ -113,56 +115,7 @@ def __getattr__(name: str):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_EXPORTS) | set(_SUBPACKAGES) | set(_MODULES))
 
 
-__all__ = [
-    "PRESETS",
-    "AugmentConfig",
-    "BlankCanvasError",
-    "CanvasFullError",
-    "DataError",
-    "Dataset",
-    "DownloadError",
-    "Evaluation",
-    "ModelConfig",
-    "ModelFileError",
-    "NumpyModel",
-    "OptimizerConfig",
-    "PhotoError",
-    "RunStatus",
-    "ScheduleConfig",
-    "TrainingRecipe",
-    "TrainingRun",
-    "as_engine",
-    "baseline_recipe",
-    "canvas_to_mnist",
-    "compare_runs",
-    "conv_filters",
-    "count_params",
-    "download_mnist",
-    "empty_history",
-    "evaluate",
-    "evaluate_digits",
-    "feature_maps",
-    "from_keras_model",
-    "ink_strength",
-    "layer_specs",
-    "layer_table",
-    "load_mnist",
-    "load_mnist_file",
-    "load_default_model",
-    "load_model_file",
-    "load_shipped_mlp",
-    "misclassified_examples",
-    "load_sample",
-    "one_hot",
-    "photo_to_mnist",
-    "predict_digit",
-    "predict_probabilities",
-    "redraw_as_canvas",
-    "saliency_map",
-    "to_4d_float",
-    "with_running_point",
-    *_LAZY,
-]
+__all__ = sorted(_EXPORTS)

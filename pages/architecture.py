@@ -7,8 +7,8 @@ activation, and inside the trained network (the last three are `ui.explainers`).
 opens on the first, which draws no Plotly chart (the diagram is an SVG image) and, on a first
 visit, not the form either (its eleven widgets made the first visit ~0.35 s slower: README,
 "Light pages"), so the page is complete sooner. The last tab, and the Convolution
-tab's "Look inside the trained model" toggle, use the model in use through the NumPy engine
-(`cnn.inference.engine`): this page never imports TensorFlow.
+tab's "Look inside the trained model" toggle, use the model in use as a `cnn.NumpyModel`
+(NumPy inference, `cnn.inference`): this page never imports TensorFlow.
 """
 
 import pandas as pd
@@ -29,10 +29,12 @@ from cnn.config import (
     POOLINGS,
     ModelConfig,
 )
-from ui import charts, explainers, keys
+from ui import explainers, keys, model_charts
+from ui.data_state import require_dataset
 from ui.forms import FILTER_KEYS, network_form_values, network_from_form
 from ui.frame import ensure_frame
-from ui.state import chapter_tabs, kept, require_dataset, t
+from ui.text import t
+from ui.widgets import chapter_tabs, kept
 
 ensure_frame()
 
@@ -201,7 +203,7 @@ def show_shapes(config: ModelConfig) -> None:
     st.caption(t("arch.flow_caption"))
     with st.container(key="arch_flow"):
         st.image(
-            charts.shape_flow_svg(config, params_label=t("arch.params_unit")),
+            model_charts.shape_flow_svg(config, params_label=t("arch.params_unit")),
             caption=t("arch.chart_flow"),
         )
 

@@ -12,7 +12,6 @@ from classroom.validation import CLASS_CODE_MAX, NICKNAME_MAX
 from ui import charts, keys
 from ui.class_teacher import show_teacher
 from ui.classboard import (
-    error_text,
     escape,
     join,
     joined_board,
@@ -21,10 +20,13 @@ from ui.classboard import (
     member,
     show_notice,
 )
+from ui.data_state import dataset
 from ui.deployment import class_settings
+from ui.errors import error_text
 from ui.frame import ensure_frame
+from ui.models import shipped_model
 from ui.photo_input import show_class_photo
-from ui.state import dataset, shipped_model, t
+from ui.text import t
 
 ensure_frame()
 

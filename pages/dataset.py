@@ -12,8 +12,10 @@ import streamlit as st
 import cnn
 from cnn.config import IMAGE_SIZE, NUM_CLASSES
 from ui import charts, keys
+from ui.data_state import require_dataset
 from ui.frame import ensure_frame
-from ui.state import chapter_tabs, kept, require_dataset, t
+from ui.text import t
+from ui.widgets import chapter_tabs, kept
 
 ensure_frame()
 
@@ -49,7 +51,7 @@ def histogram_figure(source: str, x_title: str, y_title: str, _images: np.ndarra
 
 
 def reshuffle() -> None:
-    st.session_state[keys.DATASET_SHUFFLE] = st.session_state.get(keys.DATASET_SHUFFLE, 0) + 1
+    st.session_state[keys.DATASET_SEED] = st.session_state.get(keys.DATASET_SEED, 0) + 1
 
 
 def random_digit(count: int) -> None:
@@ -66,7 +68,7 @@ def show_grid(data: cnn.Dataset) -> None:
             icon=":material/shuffle:",
             on_click=reshuffle,
         )
-    shuffle = st.session_state.setdefault(keys.DATASET_SHUFFLE, 0)
+    shuffle = st.session_state.setdefault(keys.DATASET_SEED, 0)
     grid = random_grid(data.source, shuffle, data.y_train)
     with st.container(key="dataset_grid"):
         st.image(

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui.frame import ensure_frame
-from ui.state import t
+from ui.text import t
 
 ensure_frame()
 

@@ -1,6 +1,7 @@
 """Invariance lab: shift, rotate, scale, thicken and blur a digit, and watch the CNN and the
 MLP side by side; sweep charts, in a second tab, show where each one breaks. The transforms
-and the sweep are `cnn.images.invariance`'s; both models run in the NumPy engine."""
+and the sweep are `cnn.images.invariance`'s; both models run in NumPy
+(`cnn.NumpyModel`)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ import streamlit as st
 import cnn
 from cnn.images.invariance import TRANSFORMS, sweep, transform
 from ui import charts, keys
+from ui.data_state import require_dataset
 from ui.frame import ensure_frame
-from ui.state import chapter_tabs, kept, require_dataset, selected_model, t
+from ui.models import selected_model
+from ui.text import t
+from ui.widgets import chapter_tabs, kept
 
 ensure_frame()
 
@@ -23,7 +27,7 @@ SLIDER_KEYS = {name: (f"lab_{name}", f"lab_value_{name}") for name in SLIDERS}
 
 @st.cache_resource(show_spinner=False)
 def shipped_mlp():
-    """The shipped MLP in the NumPy engine, loaded once per process, read-only."""
+    """The shipped MLP as a `cnn.NumpyModel`, loaded once per process, read-only."""
     return cnn.load_shipped_mlp()
 
 
@@ -36,7 +40,7 @@ def the_models() -> dict:
         models["CNN"] = cnn_model
     baseline = st.session_state.get(keys.MLP)
     if baseline is not None and st.session_state.get("lab_mlp_source") == "session":
-        models["MLP"] = cnn.as_engine(baseline.model)
+        models["MLP"] = cnn.as_numpy_model(baseline.model)
     else:
         try:
             models["MLP"] = shipped_mlp()

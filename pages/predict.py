@@ -9,20 +9,19 @@ from streamlit_drawable_canvas import st_canvas
 
 import cnn
 from ui import keys
+from ui.data_state import available_dataset, data_description, require_dataset
+from ui.errors import error_text
 from ui.frame import ensure_frame
-from ui.photo_input import show_photo
-from ui.prediction import show_prediction
-from ui.state import (
+from ui.models import (
     ModelChoice,
     accept_uploaded_model,
-    available_dataset,
-    data_description,
     model_source_label,
     model_source_picker,
-    require_dataset,
     selected_model,
-    t,
 )
+from ui.photo_input import show_photo
+from ui.prediction import show_prediction
+from ui.text import t
 
 ensure_frame()
 
@@ -98,11 +97,11 @@ def show_drawing_prediction(model, drawing) -> None:
         return
     try:
         image = cnn.canvas_to_mnist(drawing)
-    except cnn.BlankCanvasError:
-        st.info(t("predict.draw_prompt"), icon=":material/draw:")
+    except cnn.BlankCanvasError as error:  # nothing drawn yet: an invitation, not a warning
+        st.info(error_text(error), icon=":material/draw:")
         return
-    except cnn.CanvasFullError:
-        st.warning(t("predict.canvas_full"), icon=":material/warning:")
+    except cnn.CanvasError as error:
+        st.warning(error_text(error), icon=":material/warning:")
         return
     except ValueError as error:
         st.warning(t("predict.bad_canvas", error=error), icon=":material/warning:")

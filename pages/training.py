@@ -1,7 +1,7 @@
 """Training: train the CNN live, watch accuracy and loss, test it, and compare it with an MLP.
 
 The run lives in session state as a `cnn.TrainingRun` (`ui.keys.TRAINED`); the live view of
-a training is `ui.live_training`'s.
+a training is `ui.live_training`'s, the class caps on it `ui.class_caps`'.
 """
 
 from __future__ import annotations
@@ -12,57 +12,47 @@ import cnn
 from cnn.recipe import OPTIMIZERS
 from cnn.training import memory, preload
 from ui import keys
+from ui.class_caps import cap_training_form, capped_training, class_caps_or_stop, show_class_caps
 from ui.classboard import show_submit
+from ui.data_state import require_dataset
 from ui.deployment import ClassSettings
 from ui.forms import (
     BATCH_SIZES,
     LEARNING_RATES,
     TRAINING_FIELDS,
     VALIDATION_SPLIT_RANGE,
-    capped_recipe,
     epoch_limit,
-    recipe_from_form,
     training_form_values,
 )
 from ui.frame import ensure_frame
-from ui.live_training import (
-    apply_class_caps,
-    class_caps_or_stop,
-    class_data,
-    request_training,
-    show_class_caps,
-    show_history,
-    train_live,
-)
-from ui.state import (
-    kept,
-    require_dataset,
-    session_run,
-    set_model_source,
-    t,
-)
+from ui.live_training import request_training, show_history, train_live
+from ui.models import session_run, set_model_source
+from ui.text import t
 from ui.training_results import show_mistakes, show_mlp_comparison, show_test_results
+from ui.widgets import kept
 
 ensure_frame()
 
 RunStatus = cnn.RunStatus
 
 
-def setting(name: str):
+def form_value(name: str):
+    """The Training form's field `name` as kept in session state (`ui.keys.train_setting`)."""
     return st.session_state[keys.train_setting(name)]
 
 
 def apply_preset() -> None:
     """A preset is a network and a way to train it: choosing one sets both (the Architecture
     page then shows its network, and can change it)."""
-    values = training_form_values(setting("preset"), native_bf16=cnn.cpu_has_native_bf16())
+    values = training_form_values(form_value("preset"), native_bf16=cnn.cpu_has_native_bf16())
     for name, value in values.items():
         st.session_state[keys.train_setting(name)] = value
-    st.session_state[keys.MODEL_CONFIG] = cnn.PRESETS[setting("preset")].model
+    st.session_state[keys.MODEL_CONFIG] = cnn.PRESETS[form_value("preset")].model
 
 
-def field(name: str, default) -> dict:
-    """A form field kept across page switches."""
+def kept_field(name: str, default: dict) -> dict:
+    """The widget arguments of the form's field `name`, its value kept across page switches
+    (`default[name]` at first)."""
     return kept(TRAINING_FIELDS[name], keys.train_setting(name), default[name])
 
 
@@ -92,7 +82,7 @@ def show_hyperparameters(caps: ClassSettings) -> None:
     """A preset, then each setting it fills in, all kept across page switches, within the
     class caps (the preset locked to the class's, at most its epochs)."""
     default = training_form_values("course", native_bf16=cnn.cpu_has_native_bf16())
-    apply_class_caps(caps, default)
+    cap_training_form(caps, default)
     st.subheader(t("train.settings"))
     # Labels fixed now, not looked up in format_func (AppTest calls it outside the run).
     preset_labels = {name: t(f"train.preset_{name}") for name in cnn.PRESETS}
@@ -104,14 +94,16 @@ def show_hyperparameters(caps: ClassSettings) -> None:
         disabled=caps.preset is not None,
         **kept(TRAINING_FIELDS["preset"], keys.train_setting("preset"), "course", apply_preset),
     )
-    st.caption(t(f"train.preset_{setting('preset')}_help"))
+    st.caption(t(f"train.preset_{form_value('preset')}_help"))
     if caps.preset is not None:
         st.caption(t("train.preset_locked"))
     left, middle, right = st.columns(3)
     with left:
         most = epoch_limit(caps)  # a slider needs two values: a cap of 1 shows it disabled
-        st.slider(t("train.epochs"), 1, max(most, 2), disabled=most < 2, **field("epochs", default))
-        st.select_slider(t("train.batch_size"), BATCH_SIZES, **field("batch_size", default))
+        st.slider(
+            t("train.epochs"), 1, max(most, 2), disabled=most < 2, **kept_field("epochs", default)
+        )
+        st.select_slider(t("train.batch_size"), BATCH_SIZES, **kept_field("batch_size", default))
     with middle:
         st.slider(
             t("train.validation_split"),
@@ -119,22 +111,22 @@ def show_hyperparameters(caps: ClassSettings) -> None:
             step=0.05,
             format="%.2f",
             help=t("train.validation_split_help"),
-            **field("validation_split", default),
+            **kept_field("validation_split", default),
         )
-        st.selectbox(t("train.optimizer"), OPTIMIZERS, **field("optimizer", default))
+        st.selectbox(t("train.optimizer"), OPTIMIZERS, **kept_field("optimizer", default))
     with right:
         st.select_slider(
             t("train.learning_rate"),
             LEARNING_RATES,
             format_func=lambda rate: f"{rate:g}",
-            **field("learning_rate", default),
+            **kept_field("learning_rate", default),
         )
         for name, label, help_text in (
             ("cosine", t("train.cosine"), t("train.cosine_help")),
             ("augment", t("train.augment"), t("train.augment_help")),
             ("mixed_precision", t("train.mixed_precision"), t("train.mixed_precision_help")),
         ):
-            st.toggle(label, help=help_text, **field(name, default))
+            st.toggle(label, help=help_text, **kept_field(name, default))
 
 
 def show_buttons(run: cnn.TrainingRun | None, data: cnn.Dataset, busy: bool) -> None:
@@ -162,21 +154,22 @@ def show_buttons(run: cnn.TrainingRun | None, data: cnn.Dataset, busy: bool) -> 
             st.caption(t("train.sample_note"))
 
 
-def test(run: cnn.TrainingRun) -> None:
-    """The run's test-set results, kept in the run."""
+def evaluate_on_test_set(run: cnn.TrainingRun) -> None:
+    """Evaluate the trained run on the test set, with a spinner; the results are kept in the
+    run (`run.evaluation`) for `show_test_results`."""
     with st.spinner(t("train.evaluating")):
         run.evaluation = cnn.evaluate(run.model, run.data)
 
 
 def new_run(data: cnn.Dataset, caps: ClassSettings) -> cnn.TrainingRun:
-    """A run of the Architecture page's network with the form's recipe (within the class
-    caps), in session state."""
-    recipe = recipe_from_form(
-        {name: setting(name) for name in TRAINING_FIELDS},
+    """A run of the Architecture page's network with the form's recipe, on `data`, both
+    within the class caps; kept in session state."""
+    recipe, data = capped_training(
+        caps,
+        {name: form_value(name) for name in TRAINING_FIELDS},
         st.session_state.get(keys.MODEL_CONFIG) or cnn.ModelConfig(),
-        native_bf16=cnn.cpu_has_native_bf16(),
+        data,
     )
-    recipe = capped_recipe(recipe, caps)
     # Build first: a rerun while building must not leave a half-built model.
     run = cnn.TrainingRun(cnn.build_for(recipe), recipe, data)
     st.session_state.pop(keys.MLP, None)
@@ -191,11 +184,11 @@ def train_baseline(run: cnn.TrainingRun) -> None:
     baseline = cnn.TrainingRun(cnn.build_mlp(), recipe, run.data, name="MLP")
     train_live(baseline)
     if baseline.status is RunStatus.DONE:  # half a baseline compares nothing
-        test(baseline)
+        evaluate_on_test_set(baseline)
         st.session_state[keys.MLP] = baseline
 
 
-def start(action: str, run: cnn.TrainingRun | None, data: cnn.Dataset, caps) -> None:
+def start(action: str, run: cnn.TrainingRun | None, data: cnn.Dataset, caps: ClassSettings) -> None:
     """Carry out a Train, Continue or Compare click: train live, then test."""
     if action == "mlp" and run is not None and run.status is RunStatus.DONE:
         train_baseline(run)
@@ -206,14 +199,14 @@ def start(action: str, run: cnn.TrainingRun | None, data: cnn.Dataset, caps) -> 
         return  # a click left over from a run that has changed since
     train_live(run)
     if run.status is RunStatus.DONE:
-        test(run)
+        evaluate_on_test_set(run)
         set_model_source("session")
 
 
 st.title(t("nav.training"))
 st.caption(t("train.intro"))
 caps = class_caps_or_stop()
-data = class_data(require_dataset(), caps)  # at most the class's training digits
+data = require_dataset()  # a new run takes at most the class's training digits of it
 show_class_caps(caps)
 action = st.session_state.pop(keys.TRAIN_ACTION, None)
 run = session_run()

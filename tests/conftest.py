@@ -37,6 +37,12 @@ from cnn.config import ModelConfig  # noqa: E402
 SMALL_CONFIG = ModelConfig(filters=(4, 8), dense_units=16)
 
 
+@pytest.fixture(scope="session")
+def small_config() -> ModelConfig:
+    """The tests' one tiny network: the course's layers, 4 and 8 filters, 16 dense units."""
+    return SMALL_CONFIG
+
+
 @pytest.fixture(autouse=True)
 def offline_environment(monkeypatch, tmp_path_factory):
     """No MNIST_PATH, and KERAS_HOME pointing at an empty folder of this test's own: no test
@@ -92,3 +98,24 @@ def default_model():
             "`python -m cnn train --out models/mnist_cnn.keras`."
         )
     return cnn.load_default_model()
+
+
+@pytest.fixture(autouse=True)
+def trainings_are_marked_slow(request, monkeypatch):
+    """A test that trains a model must be marked `slow`, so that the quick loop
+    (`pytest -m "not slow and not browser"`) stays quick: once the training loop is imported,
+    an unmarked test that runs an epoch in the test's own thread fails, naming the rule."""
+    loop = sys.modules.get("cnn.training.loop")
+    if loop is None or request.node.get_closest_marker("slow") is not None:
+        return
+    import threading
+
+    original = loop._train_epoch
+    main = threading.current_thread()
+
+    def epoch_in_a_quick_test(*args, **kwargs):
+        if threading.current_thread() is main:
+            pytest.fail(f"{request.node.nodeid} trains a model: mark it @pytest.mark.slow")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "_train_epoch", epoch_in_a_quick_test)

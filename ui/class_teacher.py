@@ -11,8 +11,8 @@ import classroom
 from classroom.validation import TEACHER_PASSWORD_MAX
 from ui import keys
 from ui.charts import png_data_uri
-from ui.classboard import error_text
-from ui.state import t
+from ui.errors import error_text
+from ui.text import t
 
 RECENT_DIGITS = 60  # digits shown to pick from, newest first
 PER_ROW = 6

@@ -1,12 +1,11 @@
 """The class board in the app: who this session is on it, the board it joined, its errors in
-the chosen language, and the two buttons other pages show (add a digit on Predict, submit a
-model on Training). Storage is `classroom`'s; scoring is `cnn`'s NumPy engine.
+the chosen language (`ui.errors`), and the two buttons other pages show (add a digit on
+Predict, submit a model on Training). Storage is `classroom`'s; scoring is `cnn`'s, in NumPy.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 
 import numpy as np
@@ -16,8 +15,11 @@ import streamlit as st
 import classroom
 import cnn
 from ui import keys
-from ui.deployment import class_settings, redact_settings
-from ui.state import dataset, session_engine, t
+from ui.data_state import dataset
+from ui.deployment import class_settings
+from ui.errors import error_text
+from ui.models import session_model
+from ui.text import t
 
 CLASS_PAGE = "pages/classroom.py"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
@@ -45,35 +47,6 @@ def become(nickname: str, class_code: str, token: str) -> None:
     }
     # Kept for the session, so that leaving and joining again under the same nickname works.
     st.session_state.setdefault(keys.CLASS_TOKENS, {})[(class_code, nickname)] = token
-
-
-def error_text(error: Exception) -> str:
-    """Why the board refused, in the chosen language (the library's English otherwise).
-
-    Each `reason` has a `class.error_<reason>` text, with the error's `details` filled in:
-    a database that cannot be used says why ("no_database", "auth_failed", "unreachable",
-    "no_folder", ...: see `classroom.database`), so the person running the app can fix it.
-    Except: a `BoardUnavailableError` whose reason has no text (none today) reads
-    as "unavailable"; "bad_session" (a programming error) and the base classes' "invalid",
-    "limit" and "error" fall back on `str(error)`, as any other error does, with the
-    deployment's secrets (teacher password, database password) hidden.
-    tests/test_class_ui.py checks this against the reasons `classroom` raises.
-    """
-    reason = getattr(error, "reason", None)
-    details = {  # a folder, a user or a server named: never a secret of the deployment
-        name: redact_settings(value) if isinstance(value, str) else value
-        for name, value in getattr(error, "details", {}).items()
-    }
-    if "retry_after" in details:  # whole seconds, at least 1: "wait 0 s" helps nobody
-        details["retry_after"] = max(1, math.ceil(details["retry_after"]))
-    if reason == "board_full":  # a text per kind: digits, entries, students
-        reason = f"board_full_{details.get('kind')}"
-    try:
-        return t(f"class.error_{reason}", **details)
-    except (KeyError, IndexError, ValueError):
-        if isinstance(error, classroom.BoardUnavailableError):
-            return t("class.error_unavailable")
-        return redact_settings(error)
 
 
 def open_class_board(class_code: str | None = None) -> classroom.Board:
@@ -223,7 +196,7 @@ def submit(run: cnn.TrainingRun, kind: str) -> None:
         return
     token, nickname = member()["token"], member()["nickname"]
     try:
-        model = session_engine(run) if kind == "cnn" else cnn.as_engine(run.model)
+        model = session_model(run) if kind == "cnn" else cnn.as_numpy_model(run.model)
         fingerprint = model.fingerprint()
         # Before scoring (0.5 s of the server's CPU, more with many class digits): a refusal
         # costs nothing, and weights already on the board are not scored again.

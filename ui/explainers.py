@@ -14,8 +14,10 @@ import streamlit as st
 import cnn
 from cnn.config import ACTIVATIONS
 from cnn.inference.operations import EXAMPLE_KERNELS, activate, convolution_step, convolve2d, pool2d
-from ui import charts, keys
-from ui.state import kept, language, model_source_label, selected_model, t
+from ui import charts, keys, model_charts
+from ui.models import model_source_label, selected_model
+from ui.text import language, t
+from ui.widgets import kept
 
 ACTIVATION_NAMES = {"relu": "ReLU", "sigmoid": "sigmoid", "tanh": "tanh"}
 MAX_LEARNED = 16  # learned first-layer filters offered in the filter list, and maps shown
@@ -232,7 +234,7 @@ def show_activations(feature_map: np.ndarray, limit: float) -> None:
     st.write(t("arch.activation_intro"))
     curves_column, maps_column = st.columns([2, 3])
     with curves_column:
-        curves = charts.activation_curves_figure(
+        curves = model_charts.activation_curves_figure(
             x_title=t("arch.activation_x"), y_title=t("arch.activation_y")
         )
         # Zoomed to where the three differ; the legend above, clear of the axis title.
@@ -257,7 +259,7 @@ def show_activations(feature_map: np.ndarray, limit: float) -> None:
 
 def show_inside_the_model(data: cnn.Dataset) -> None:
     """The selected model's learned filters and the feature maps of every layer for the
-    explainer's digit, computed by the NumPy engine (no TensorFlow)."""
+    explainer's digit, computed in NumPy (`cnn.NumpyModel`: no TensorFlow)."""
     digit_index = explained_digit(data)
     with st.spinner(t("arch.loading")):
         choice = selected_model()
@@ -273,7 +275,7 @@ def show_inside_the_model(data: cnn.Dataset) -> None:
     count, size = kernels.shape[3], kernels.shape[0]
     st.markdown(f"**{t('arch.filters_title', count=count, size=size, layer=layer_name)}**")
     st.plotly_chart(
-        charts.filters_figure(kernels, max_filters=MAX_LEARNED, columns=8),
+        model_charts.filters_figure(kernels, max_filters=MAX_LEARNED, columns=8),
         key="arch_filters_chart",
         alt=t("arch.chart_filters"),
     )
@@ -292,7 +294,7 @@ def show_inside_the_model(data: cnn.Dataset) -> None:
         shape = " × ".join(str(s) for s in maps.shape)
         st.markdown(t(text_key, layer=name, shape=shape, shown=shown, count=count))
         st.plotly_chart(
-            charts.feature_maps_figure(maps, max_maps=MAX_LEARNED, columns=8),
+            model_charts.feature_maps_figure(maps, max_maps=MAX_LEARNED, columns=8),
             key=f"arch_maps_{name}",
             alt=t("arch.chart_maps", layer=name),
         )

@@ -1,7 +1,7 @@
 """The two forms, as plain data: the Architecture page's network form (↔ `ModelConfig`) and
 the Training page's settings (↔ `TrainingRecipe`), and the caps a class deployment puts on
 them. No Streamlit here: the pages draw the widgets under these keys, and
-`tests/test_forms.py` checks the mappings both ways.
+`tests/ui/test_forms.py` checks the mappings both ways.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def recipe_from_form(values: Mapping, network: ModelConfig, *, native_bf16: bool
     )
 
 
-# --- the class caps (ui.deployment.ClassSettings) ------------------------------------------
+# --- the class caps (ui.deployment.ClassSettings; applied on the page by ui.class_caps) ---
 def epoch_limit(settings: ClassSettings) -> int:
     """The most epochs the form offers: its own maximum, or the class cap if lower. A class
     preset caps them too, at the preset's own epochs: "quick for everyone" is meant to keep

@@ -10,17 +10,11 @@ import streamlit as st
 
 import cnn
 from ui import class_link, keys
+from ui.data_state import data_description, dataset, download_full_mnist, show_data_error
 from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from ui.state import (
-    data_description,
-    dataset,
-    download_full_mnist,
-    kept,
-    language,
-    model_source_picker,
-    show_data_error,
-    t,
-)
+from ui.models import model_source_picker
+from ui.text import language, t
+from ui.widgets import kept
 
 # (script, title key, help key, icon), the first is the home page.
 PAGES = (

@@ -2,7 +2,7 @@
 
 A page's own widgets are keyed by the page's prefix (`arch_`, `dataset_`, `train_`,
 `predict_`); what outlives a page, or is read on another page, is named here. A widget whose
-value outlives the page (`ui.state.kept`) keeps it under one of these keys.
+value outlives the page (`ui.widgets.kept`) keeps it under one of these keys.
 """
 
 # --- the frame: language, data, the model in use ----------------------------------------
@@ -13,13 +13,13 @@ DOWNLOAD_ERROR = "download_error"  # str: why the last download of full MNIST fa
 # --- what the pages make ----------------------------------------------------------------
 MODEL_CONFIG = "model_config"  # cnn.ModelConfig: the network applied on the Architecture page
 TRAINED = "trained"  # cnn.TrainingRun: the session's CNN
-TRAINED_ENGINE = "trained_engine"  # (run, weights version, cnn.NumpyModel): it, for predicting
+TRAINED_NUMPY_MODEL = "trained_numpy_model"  # (run, weights version, cnn.NumpyModel) to predict
 MLP = "mlp"  # cnn.TrainingRun: its MLP baseline, once trained and tested
 UPLOADED = "uploaded"  # dict: model, name, file_id of the model uploaded on Predict
 UPLOAD_REFUSED = "upload_refused"  # dict: file_id, name, error of the last refused upload
 
 # --- Dataset ------------------------------------------------------------------------------
-DATASET_SHUFFLE = "dataset_seed"  # int: which random grid of digits is shown
+DATASET_SEED = "dataset_seed"  # int: which random grid of digits is shown
 DATASET_DIGIT = "dataset_digit"  # int: the training digit looked at (Architecture starts there)
 
 # --- Architecture -------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 """The live view of a training: its place in the queue and the wait, a Stop button, a
-progress bar with the ETA, and the accuracy and loss charts redrawn as it learns; and the
-caps a class deployment puts on trainings (`ui.deployment`, applied by `ui.forms`).
+progress bar with the ETA, and the accuracy and loss charts redrawn as it learns.
 
 A training runs inside the script run its button started. Any click while it runs makes
 Streamlit rerun, which raises inside the progress hook: `cnn.continue_training` then records
@@ -17,9 +16,8 @@ import streamlit as st
 import cnn
 from cnn.training.concurrency import TRAINING_QUEUE
 from ui import charts, keys
-from ui.deployment import ClassSettings, class_settings
-from ui.forms import TRAINING_FIELDS, capped_data, capped_form_values, class_caps
-from ui.state import data_description, duration, t
+from ui.data_state import data_description
+from ui.text import duration, t
 
 # Within an epoch the live view changes at most this often (and always at an epoch's end).
 # Every change is a message the browser re-renders the page for (~20 ms of a 2-core
@@ -162,62 +160,3 @@ def waiting_text(place: int) -> str:
     if wait is None or wait < 1:  # nothing measured yet, or a slot frees any moment
         return t("train.waiting", place=place)
     return t("train.waiting_eta", place=place, wait=duration(wait))
-
-
-# --- the class caps ------------------------------------------------------------------------
-def class_caps_or_stop() -> ClassSettings:
-    """The deployment's caps on training, or an error a person can act on and the page
-    stops there (a cap mistyped must not let a class train uncapped)."""
-    try:
-        return class_settings(database=False)
-    except ValueError as error:
-        st.error(t("train.bad_class_setting", error=error), icon=":material/error:")
-        st.stop()
-
-
-def apply_class_caps(settings: ClassSettings, default: dict) -> None:
-    """Put the Training form's settings (kept in session state) within the caps, before its
-    widgets are drawn; `default`: the form's values where none are kept yet."""
-    values = {
-        name: st.session_state.get(keys.train_setting(name), default[name])
-        for name in TRAINING_FIELDS
-    }
-    capped = capped_form_values(values, settings, native_bf16=cnn.cpu_has_native_bf16())
-    for name, value in capped.items():
-        st.session_state[keys.train_setting(name)] = value
-    if settings.preset is not None and keys.MODEL_CONFIG not in st.session_state:
-        # The class preset's network for those who have not chosen one of their own.
-        st.session_state[keys.MODEL_CONFIG] = cnn.PRESETS[settings.preset].model
-
-
-def show_class_caps(settings: ClassSettings) -> None:
-    """One line saying what the teacher set, when anything is."""
-    caps = class_caps(settings)
-    if not caps:
-        return
-    parts = []
-    if "epochs" in caps:
-        parts.append(t("train.cap_epochs", epochs=caps["epochs"]))
-    if "train_digits" in caps:
-        parts.append(t("train.cap_train_digits", digits=f"{caps['train_digits']:,}"))
-    if "preset" in caps:
-        parts.append(t("train.cap_preset", preset=t(f"train.preset_{caps['preset']}")))
-    text = t("train.class_caps", caps=t("train.cap_separator").join(parts))
-    st.info(text, icon=":material/school:")
-
-
-def class_data(data: cnn.Dataset, settings: ClassSettings) -> cnn.Dataset:
-    """`data` with at most the class's training digits (shared by all sessions)."""
-    if settings.max_train_digits is None or len(data.x_train) <= settings.max_train_digits:
-        return data
-    return _class_data(data.source, len(data.x_train), settings.max_train_digits, data)
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _class_data(source: str, train: int, cap: int, _data: cnn.Dataset) -> cnn.Dataset:
-    # Keyed on the data's source and size and the cap (`_data` is not hashed): one subset
-    # for all sessions, read-only, instead of a copy in every session's run.
-    subset = capped_data(_data, ClassSettings(max_train_digits=cap))
-    for array in (subset.x_train, subset.y_train, subset.x_test, subset.y_test):
-        array.setflags(write=False)
-    return subset

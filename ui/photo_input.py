@@ -7,20 +7,13 @@ import streamlit as st
 
 from cnn.images.photo import PhotoError, PhotoSteps, photo_steps
 from ui.classboard import add_shown_digit, follow_digit
+from ui.errors import error_text
 from ui.prediction import show_prediction
-from ui.state import t
+from ui.text import t
 
 PHOTO_TYPES = ["png", "jpg", "jpeg", "webp"]  # what phones and laptops send
 STEP_WIDTH = 110  # px: small, side by side, whatever the picture's shape
 SHOWN_STEPS = ("picture", "light", "evened", "digit_mask", "digit", "mnist")
-
-
-def photo_error_text(error: PhotoError) -> str:
-    """Why a picture cannot be read, in the chosen language (the library's English else)."""
-    try:
-        return t(f"photo.error_{error.reason}", **error.details)
-    except (KeyError, IndexError, ValueError):
-        return str(error)
 
 
 def read_photo(source) -> tuple[PhotoSteps | None, str | None]:
@@ -29,7 +22,7 @@ def read_photo(source) -> tuple[PhotoSteps | None, str | None]:
     try:
         return photo_steps(source.getvalue()), None
     except PhotoError as error:
-        return error.steps, photo_error_text(error)
+        return error.steps, error_text(error)
     except Exception as error:  # a decoder's own surprise: still a message, not a traceback
         return None, t("photo.error_not_an_image") + f" ({type(error).__name__})"
 

@@ -7,9 +7,9 @@ import numpy as np
 import streamlit as st
 
 import cnn
-from ui import charts, keys
+from ui import charts, keys, model_charts
 from ui.classboard import show_add_digit
-from ui.state import t
+from ui.text import t
 
 SMALL_FIGURE_HEIGHT = 260
 
@@ -64,7 +64,7 @@ def show_prediction(model, image, key: str, true_digit: int | None = None) -> in
     with saliency_column:
         st.markdown(f"**{t('predict.saliency')}**")
         st.plotly_chart(
-            charts.saliency_figure(
+            model_charts.saliency_figure(
                 image, cnn.saliency_map(model, image, digit), height=SMALL_FIGURE_HEIGHT
             ),
             key=f"{key}_saliency",

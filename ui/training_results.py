@@ -11,7 +11,7 @@ import cnn
 from cnn.config import NUM_CLASSES
 from ui import charts, keys
 from ui.live_training import history_figure, request_training
-from ui.state import t
+from ui.text import t
 
 MISTAKES_SHOWN = 20
 

@@ -2,7 +2,8 @@
 
 MNIST digits were made by cropping the ink, scaling its longest side to 20 px (keeping the
 aspect ratio, anti-aliased) and placing it in 28x28 so that its centre of mass is at the
-centre. `canvas_to_mnist` does the same to a drawing, whatever its ink style.
+centre. `canvas_to_mnist` does the same to a drawing, whatever its ink style, with the
+geometry a photo shares (`cnn.images.geometry`).
 """
 
 from __future__ import annotations
@@ -10,21 +11,38 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from cnn.config import IMAGE_SIZE
+from cnn.errors import ReasonError
+from cnn.images.geometry import (
+    DIGIT_BOX,  # noqa: F401  (importable from here, as before)
+    centre_by_mass,
+    disk_dilate,
+    disk_erode,
+    scale_into_box,
+)
 
-DIGIT_BOX = 20  # MNIST's digits fit a 20x20 box inside the 28x28 image
 INK_THRESHOLD = 0.25  # ink strength (0-1) that counts as drawn
 MIN_EXTENT = 0.10  # ink narrower and shorter than this share of the canvas is a speck
 MAX_COVERAGE = 0.5  # more of the canvas than this inked: not one digit
 INK_STYLES = ("black_on_transparent", "black_on_white", "white_on_black")
 
 
-class BlankCanvasError(ValueError):
-    """Nothing (or only a speck) is drawn: there is no digit to read."""
+class CanvasError(ReasonError, ValueError):
+    """A drawing that cannot be read as a digit, with a reason a UI can say in its own
+    language (its text is `canvas.error_<reason>`)."""
+
+    text_prefix = "canvas.error_"
 
 
-class CanvasFullError(ValueError):
-    """Most of the canvas is ink: there is no single digit to read."""
+class BlankCanvasError(CanvasError):
+    """Nothing (or only a speck) is drawn: there is no digit to read. Reason "blank"."""
+
+    default_reason = "blank"
+
+
+class CanvasFullError(CanvasError):
+    """Most of the canvas is ink: there is no single digit to read. Reason "full"."""
+
+    default_reason = "full"
 
 
 def _as_rgba_float(image) -> np.ndarray:
@@ -92,14 +110,6 @@ def ink_strength(image) -> np.ndarray:
     return np.clip(np.abs(luminance - paper) / scale, 0.0, 1.0)
 
 
-def _resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
-    """Anti-aliased resize of a float image (area averaging when shrinking)."""
-    picture = Image.fromarray(image.astype(np.float32), mode="F")
-    shrinking = height < image.shape[0] or width < image.shape[1]
-    method = Image.Resampling.BOX if shrinking else Image.Resampling.BILINEAR
-    return np.asarray(picture.resize((width, height), method), dtype=np.float32)
-
-
 def canvas_to_mnist(image) -> np.ndarray:
     """Turn a drawing into the (28, 28) float32 image in [0, 1] that MNIST models expect.
 
@@ -127,7 +137,9 @@ def canvas_to_mnist(image) -> np.ndarray:
     if coverage > MAX_COVERAGE:
         raise CanvasFullError(
             f"{coverage:.0%} of the canvas is ink: clear it and draw one digit, "
-            "large and in the middle."
+            "large and in the middle.",
+            share=round(coverage, 3),
+            limit=MAX_COVERAGE,
         )
     rows = np.flatnonzero(mask.any(axis=1))
     cols = np.flatnonzero(mask.any(axis=0))
@@ -138,42 +150,12 @@ def canvas_to_mnist(image) -> np.ndarray:
             "Only a dot is drawn: draw a whole digit, filling most of the canvas."
         )
     crop = np.where(mask[top:bottom, left:right], ink[top:bottom, left:right], 0.0)
-    scale = DIGIT_BOX / max(height, width)
-    new_height = max(1, round(height * scale))
-    new_width = max(1, round(width * scale))
-    digit = np.clip(_resize(crop, new_height, new_width), 0.0, None)
+    digit = scale_into_box(crop)
     peak = float(digit.max())
     if peak <= 0:
         raise BlankCanvasError("The drawing is too faint to read: draw with a darker stroke.")
-    digit /= peak
     # Centre of mass to the centre (14, 14), as MNIST did, keeping the digit inside.
-    total = digit.sum()
-    com_y = float((digit.sum(axis=1) * np.arange(new_height)).sum() / total)
-    com_x = float((digit.sum(axis=0) * np.arange(new_width)).sum() / total)
-    offset_y = int(round(IMAGE_SIZE / 2 - com_y))
-    offset_x = int(round(IMAGE_SIZE / 2 - com_x))
-    offset_y = min(max(offset_y, 0), IMAGE_SIZE - new_height)
-    offset_x = min(max(offset_x, 0), IMAGE_SIZE - new_width)
-    result = np.zeros((IMAGE_SIZE, IMAGE_SIZE), dtype=np.float32)
-    result[offset_y : offset_y + new_height, offset_x : offset_x + new_width] = digit
-    return result
-
-
-def _disk_dilate(mask: np.ndarray, radius: int) -> np.ndarray:
-    if radius <= 0:
-        return mask
-    out = mask.copy()
-    padded = np.pad(mask, radius)
-    h, w = mask.shape
-    for dy in range(-radius, radius + 1):
-        for dx in range(-radius, radius + 1):
-            if dy * dy + dx * dx <= radius * radius:
-                out |= padded[radius + dy : radius + dy + h, radius + dx : radius + dx + w]
-    return out
-
-
-def _disk_erode(mask: np.ndarray, radius: int) -> np.ndarray:
-    return ~_disk_dilate(~mask, radius) if radius > 0 else mask
+    return centre_by_mass(digit / peak)
 
 
 def redraw_as_canvas(
@@ -212,9 +194,9 @@ def redraw_as_canvas(
     )
     strokes = big >= 0.5
     if thickness > 0:
-        strokes = _disk_dilate(strokes, thickness)
+        strokes = disk_dilate(strokes, thickness)
     elif thickness < 0:
-        thinner = _disk_erode(strokes, -thickness)
+        thinner = disk_erode(strokes, -thickness)
         strokes = thinner if thinner.sum() > 0.3 * strokes.sum() else strokes
     top = (canvas_size - height) // 2 if top is None else top
     left = (canvas_size - new_width) // 2 if left is None else left

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from cnn.config import IMAGE_SIZE, NUM_CLASSES
+from cnn.images import geometry
 
 CENTRE = (IMAGE_SIZE - 1) / 2  # 13.5: the middle of the frame, in pixel-centre coordinates
 MAX_SHIFT = IMAGE_SIZE  # a shift this far or more leaves an empty frame
@@ -117,42 +118,7 @@ def _seed(value) -> int:
     return int(value)
 
 
-# --- resampling -------------------------------------------------------------------------
-
-
-def _bilinear(image: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """`image` sampled at fractional (rows, cols), zero outside the frame."""
-    padded = np.pad(image, 1)  # a ring of zeros: samples just outside fade to 0
-    r = rows + 1.0
-    c = cols + 1.0
-    inside = (r >= 0) & (r <= IMAGE_SIZE + 1) & (c >= 0) & (c <= IMAGE_SIZE + 1)
-    r = np.clip(r, 0, IMAGE_SIZE + 1)
-    c = np.clip(c, 0, IMAGE_SIZE + 1)
-    r0 = np.minimum(np.floor(r).astype(np.intp), IMAGE_SIZE)
-    c0 = np.minimum(np.floor(c).astype(np.intp), IMAGE_SIZE)
-    fr, fc = r - r0, c - c0
-    top = padded[r0, c0] * (1 - fc) + padded[r0, c0 + 1] * fc
-    bottom = padded[r0 + 1, c0] * (1 - fc) + padded[r0 + 1, c0 + 1] * fc
-    return np.where(inside, top * (1 - fr) + bottom * fr, 0.0)
-
-
-def _warp(image: np.ndarray, matrix: np.ndarray, offset: np.ndarray, oversample: int = 1):
-    """Resample `image` under the forward map p = matrix @ q + offset, (x, y) coordinates.
-
-    Each output pixel averages `oversample`² bilinear samples spread over its area (a box
-    filter, so shrinking does not alias thin strokes away).
-    """
-    inverse = np.linalg.inv(matrix)
-    steps = (np.arange(oversample) + 0.5) / oversample - 0.5
-    grid = np.arange(IMAGE_SIZE, dtype=np.float64)
-    ys = (grid[:, None] + steps[None, :]).reshape(-1)  # (28 * s,)
-    xs = ys.copy()
-    px, py = np.meshgrid(xs - offset[0], ys - offset[1])  # (28s, 28s)
-    qx = inverse[0, 0] * px + inverse[0, 1] * py
-    qy = inverse[1, 0] * px + inverse[1, 1] * py
-    samples = _bilinear(image.astype(np.float64), qy, qx)
-    out = samples.reshape(IMAGE_SIZE, oversample, IMAGE_SIZE, oversample).mean(axis=(1, 3))
-    return np.clip(out, 0.0, 1.0).astype(np.float32)
+# --- geometry ---------------------------------------------------------------------------
 
 
 def _rotation(degrees: float) -> np.ndarray:
@@ -171,15 +137,7 @@ def centre_of_mass(image) -> tuple[float, float]:
     Returns:
         (x, y): x the column, y the row, both from 0 to 27.
     """
-    pixels = as_image(image)
-    total = float(pixels.sum())
-    if total <= 0:
-        return CENTRE, CENTRE
-    grid = np.arange(IMAGE_SIZE)
-    return (
-        float((pixels.sum(axis=0) * grid).sum() / total),
-        float((pixels.sum(axis=1) * grid).sum() / total),
-    )
+    return geometry.centre_of_mass(as_image(image))  # blank: (13.5, 13.5), the centre
 
 
 def _affine(pixels: np.ndarray, degrees: float, factor: float) -> np.ndarray:
@@ -193,7 +151,7 @@ def _affine(pixels: np.ndarray, degrees: float, factor: float) -> np.ndarray:
     matrix = factor * rotation
     offset = rotation @ (mass - factor * mass - centre) + centre
     oversample = max(1, math.ceil(1 / factor - 1e-9))
-    return _warp(pixels, matrix, offset, oversample)
+    return geometry.warp_affine(pixels, matrix, offset, oversample)
 
 
 # --- the transformations ----------------------------------------------------------------
@@ -265,24 +223,6 @@ def scale(image, factor: float) -> np.ndarray:
     return _affine(pixels, 0.0, factor)
 
 
-def _grey_morphology(pixels: np.ndarray, steps: int, grow: bool) -> np.ndarray:
-    """Grey dilation (grow) or erosion, `steps` times, by a 3x3 cross (4-neighbours)."""
-    pick = np.maximum if grow else np.minimum
-    out = pixels
-    for _ in range(steps):
-        padded = np.pad(out, 1)  # zero border: erosion eats ink at the edge, as outside is black
-        out = pick.reduce(
-            [
-                padded[1:-1, 1:-1],
-                padded[:-2, 1:-1],
-                padded[2:, 1:-1],
-                padded[1:-1, :-2],
-                padded[1:-1, 2:],
-            ]
-        )
-    return out
-
-
 def thickness(image, amount: float) -> np.ndarray:
     """Make the strokes thicker (amount > 0) or thinner (amount < 0).
 
@@ -311,10 +251,10 @@ def _thicken(pixels: np.ndarray, amount: float) -> np.ndarray:
     grow = amount > 0
     whole = math.floor(abs(amount))
     fraction = abs(amount) - whole
-    lower = _grey_morphology(pixels, whole, grow)
+    lower = geometry.cross_morphology(pixels, whole, grow)
     if fraction == 0:
         return lower.astype(np.float32)
-    upper = _grey_morphology(lower, 1, grow)
+    upper = geometry.cross_morphology(lower, 1, grow)
     return ((1 - fraction) * lower + fraction * upper).astype(np.float32)
 
 

@@ -5,3 +5,15 @@ engine models (`keras_config`), model files read as untrusted data (`model_archi
 
 Nothing in this package imports TensorFlow or Keras (a test checks it).
 """
+
+import importlib
+
+
+def __getattr__(name: str):
+    """`cnn.<package>.<module>` without importing the module first (as `cnn.<name>` works)."""
+    try:
+        return importlib.import_module(f"{__name__}.{name}")
+    except ModuleNotFoundError as error:
+        if error.name != f"{__name__}.{name}":
+            raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None

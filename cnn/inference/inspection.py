@@ -1,7 +1,7 @@
 """Looking inside a model: prediction, feature maps, learned filters, saliency, in NumPy.
 
 Every function takes a `NumpyModel` (the shipped model, an upload) or a Keras model trained
-in this session, which is converted to one first (`as_engine`), so the Predict page and the
+in this session, which is converted to one first (`as_numpy_model`), so the Predict page and the
 Architecture page's "inside the model" tab run one code path and never need TensorFlow.
 """
 
@@ -14,7 +14,7 @@ from cnn.inference.engine import NumpyModel
 from cnn.inference.keras_config import from_keras_model
 
 
-def as_engine(model) -> NumpyModel:
+def as_numpy_model(model) -> NumpyModel:
     """`model` itself when it is a `NumpyModel`; a Keras model converted with a copy of its
     current weights otherwise (convert once and keep the result when calling often)."""
     return model if isinstance(model, NumpyModel) else from_keras_model(model)
@@ -38,7 +38,7 @@ def predict_digit(model, image) -> np.ndarray:
         >>> int(probabilities.argmax())  # doctest: +SKIP
         7
     """
-    return as_engine(model).predict(_one_image(image))[0]
+    return as_numpy_model(model).predict(_one_image(image))[0]
 
 
 def feature_maps(model, image) -> list[tuple[str, np.ndarray]]:
@@ -48,7 +48,7 @@ def feature_maps(model, image) -> list[tuple[str, np.ndarray]]:
         `(layer_name, activations)` per layer, in order, without the batch axis:
         (height, width, channels) for conv and pooling layers, (units,) for dense ones.
     """
-    return as_engine(model).layer_outputs(_one_image(image))
+    return as_numpy_model(model).layer_outputs(_one_image(image))
 
 
 def conv_filters(model) -> list[tuple[str, np.ndarray]]:
@@ -57,7 +57,7 @@ def conv_filters(model) -> list[tuple[str, np.ndarray]]:
     Returns:
         `(layer_name, kernel)` per conv layer; kernel shape (k, k, in_channels, filters).
     """
-    return as_engine(model).conv_kernels()
+    return as_numpy_model(model).conv_kernels()
 
 
 def saliency_map(model, image, digit: int | None = None) -> np.ndarray:
@@ -74,7 +74,7 @@ def saliency_map(model, image, digit: int | None = None) -> np.ndarray:
     Returns:
         A (28, 28) float32 map.
     """
-    gradient, _ = as_engine(model).input_gradient(_one_image(image), digit)
+    gradient, _ = as_numpy_model(model).input_gradient(_one_image(image), digit)
     gradient = np.abs(gradient)
     peak = gradient.max()
     return gradient / peak if peak > 0 else gradient

@@ -13,6 +13,7 @@ import numpy as np
 
 from cnn.config import IMAGE_SIZE, NUM_CLASSES
 from cnn.data import Dataset, check_labels, to_4d_float
+from cnn.images.augment import RobustAugment, augment_batch
 from cnn.recipe import AugmentConfig, TrainingRecipe
 from cnn.run import HISTORY_KEYS, RunStatus, TrainingRun, empty_history
 from cnn.training.memory import trim_heap
@@ -142,6 +143,16 @@ def _augmenter(augment: AugmentConfig, seed):
     )
 
 
+def _hands(augment: AugmentConfig) -> RobustAugment:
+    """The recipe's rotation, shift and zoom in `RobustAugment`'s units (degrees, pixels, a
+    relative size), with its defaults for the slant, the wobble and the pens."""
+    return RobustAugment(
+        rotation=augment.rotation * 360.0,
+        shift=augment.shift * IMAGE_SIZE,
+        scale=augment.zoom,
+    )
+
+
 class _CompiledSteps:
     """The training step and the validation pass, each one compiled TensorFlow function.
 
@@ -162,7 +173,11 @@ class _CompiledSteps:
         import tensorflow as tf
 
         scale = 1.0 / 255.0 if image_dtype == np.uint8 else 1.0
-        augmenter = _augmenter(augment, seed) if augment is not None and augment.enabled else None
+        augmenting = augment is not None and augment.enabled
+        # Other hands and pens: every change in NumPy before the batch (`augment_hands`).
+        self.hands = _hands(augment) if augmenting and augment.hands else None
+        self._hands_rng = np.random.default_rng(seed)
+        augmenter = _augmenter(augment, seed) if augmenting and self.hands is None else None
         variables = model.trainable_variables
         optimizer = model.optimizer
         if not optimizer.built:  # its slots made now, not while tracing (that traces twice)
@@ -215,6 +230,14 @@ class _CompiledSteps:
         self.train = train_steps
         self.validate = validate
 
+    def augment_hands(self, images: np.ndarray) -> np.ndarray:
+        """A stack of batches (steps, batch, 28, 28) changed as other hands would write them;
+        unchanged without `AugmentConfig.hands`."""
+        if self.hands is None:
+            return images
+        flat = images.reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
+        return augment_batch(flat, self._hands_rng, self.hands).reshape(images.shape)
+
     def evaluate(self, images: np.ndarray, labels: np.ndarray, batch_size: int) -> dict:
         """`val_loss` and `val_accuracy` on held-out digits, `batch_size` at a time."""
         loss_sum = correct = 0.0
@@ -247,7 +270,8 @@ def _skip_single_replica_all_reduce() -> None:
     TensorFlow's process-wide gradient registry, which is never emptied and holds the whole
     traced step: a server where users train again and again grew by ~13 MB per training.
     Without a strategy the gradients are now passed on as they are. Idempotent; if a Keras
-    version lacks the method, nothing is changed (and `tests/test_training.py` says so).
+    version lacks the method, nothing is changed, and `tests/cnn/test_keras_private_api.py`
+    fails with the reason.
     """
     try:
         import tensorflow as tf
@@ -266,6 +290,7 @@ def _skip_single_replica_all_reduce() -> None:
         return grads_and_vars
 
     all_reduce_sum_gradients.single_replica_skipped = True
+    all_reduce_sum_gradients.original = original
     TFOptimizer._all_reduce_sum_gradients = all_reduce_sum_gradients
 
 
@@ -450,7 +475,7 @@ def _train_epoch(
             count = min(per_call, next_report - batch, full_batches - batch)
             index = order[batch * batch_size : (batch + count) * batch_size].reshape(count, -1)
         began = time.perf_counter()
-        loss_sum, correct = steps.train(images[index], labels[index])
+        loss_sum, correct = steps.train(steps.augment_hands(images[index]), labels[index])
         tracker.add(count, index.size, float(loss_sum), float(correct))
         seconds = time.perf_counter() - began
         per_call = int(min(MAX_STEPS_PER_CALL, max(1, SECONDS_PER_CALL * count / seconds)))

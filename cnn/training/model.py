@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
 import keras
 from keras import layers
 
@@ -152,3 +156,11 @@ def build_mlp(
         name="mlp",
     )
     return compile_model(model, optimizer)
+
+
+def save_model_bytes(model) -> bytes:
+    """A Keras model as `.keras` bytes, for a download button."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.keras")
+        model.save(path)
+        return Path(path).read_bytes()

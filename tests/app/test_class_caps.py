@@ -50,6 +50,7 @@ def test_without_caps_the_form_is_free():
     assert not any(text.startswith("Your teacher set") for text in texts)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_caps_limit_the_form_and_the_training(monkeypatch, language):
     monkeypatch.setenv("CNN_LAB_MAX_EPOCHS", "2")
@@ -78,6 +79,7 @@ def test_caps_limit_the_form_and_the_training(monkeypatch, language):
     assert at.session_state["train_setting_preset"] == "best"
 
 
+@pytest.mark.slow
 def test_kept_settings_beyond_the_cap_are_lowered(monkeypatch):
     """Epochs chosen before the teacher set a cap (kept in session state) are lowered."""
     monkeypatch.setenv("CNN_LAB_MAX_EPOCHS", "1")
@@ -86,7 +88,7 @@ def test_kept_settings_beyond_the_cap_are_lowered(monkeypatch):
     epochs = at.slider(key="train_epochs")
     assert epochs.value == 1 and epochs.proto.disabled  # a cap of 1: nothing to choose
     assert at.session_state["train_setting_epochs"] == 1
-    assert at.info[0].value == "Your teacher set: at most 1 epochs."
+    assert at.info[0].value == "Your teacher set: at most 1 epoch."  # one epoch: singular
     assert not at.segmented_control(key="train_preset").proto.disabled
     at.button(key="train_start").click().run()
     assert_no_exception(at)
@@ -115,6 +117,7 @@ def test_a_mistyped_setting_is_an_error_a_person_can_act_on(monkeypatch, variabl
     assert "train_start" not in [button.key for button in at.button]
 
 
+@pytest.mark.slow
 def test_the_queue_message_gives_the_place_and_the_estimated_wait(monkeypatch):
     class Clock:
         now = 100.0

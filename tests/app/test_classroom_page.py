@@ -32,7 +32,7 @@ TINY = cnn.ModelConfig(filters=(4,), dense_units=16)
 MARKUP_NICKNAME = "*x*<b>y</b>[a](http://e)"
 PASSWORD = "s3cret-Teacher"
 # Databases that cannot be used, and what the page says: SQLite in a folder that does not
-# exist; a closed port. (tests/test_classroom_operator_errors.py: every other cause.)
+# exist; a closed port. (tests/classroom/test_operator_errors.py: every other cause.)
 BROKEN_URLS = {
     "sqlite": (
         "sqlite:////nonexistent-cnn-lab-folder/sub/class_board.db",

@@ -98,10 +98,10 @@ REASONS = (
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_every_photo_refusal_reads_in_the_chosen_language(language, monkeypatch):
     """Real refusals of `cnn.images.photo` (each reason it raises) in the page's wording."""
-    import ui.state
-    from ui.photo_input import photo_error_text
+    import ui.text
+    from ui.errors import error_text
 
-    monkeypatch.setattr(ui.state, "language", lambda: language)
+    monkeypatch.setattr(ui.text, "language", lambda: language)
     jpeg = synthetic_photo(np.zeros((28, 28), np.uint8), rng=2)
     pictures = {
         "empty": b"",
@@ -115,7 +115,7 @@ def test_every_photo_refusal_reads_in_the_chosen_language(language, monkeypatch)
         with pytest.raises(cnn.images.photo.PhotoError) as refusal:
             cnn.images.photo.photo_to_mnist(picture)
         assert refusal.value.reason == expected
-        assert photo_error_text(refusal.value) == translate(
+        assert error_text(refusal.value) == translate(
             f"photo.error_{expected}", language, **refusal.value.details
         )
     for reason in REASONS:  # and every other reason has its text too

@@ -115,12 +115,12 @@ def test_an_uploaded_model_is_used(small_model):
 
 
 def test_a_missing_shipped_model_is_an_error_not_a_traceback(monkeypatch):
-    import ui.state
+    import ui.models
 
     def missing():
         raise FileNotFoundError("The shipped model models/mnist_cnn.keras is missing.")
 
-    monkeypatch.setattr(ui.state, "shipped_model", missing)
+    monkeypatch.setattr(ui.models, "shipped_model", missing)
     at = open_page(PAGE)
     assert_no_exception(at)
     assert "models/mnist_cnn.keras is missing" in at.error[0].value

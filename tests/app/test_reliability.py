@@ -64,6 +64,7 @@ def _train_one_epoch(config: cnn.ModelConfig):
     return at
 
 
+@pytest.mark.slow
 def test_two_sessions_training_different_networks_keep_their_own_model_and_history():
     small = cnn.ModelConfig(filters=(4,), dense_units=16)
     other = cnn.ModelConfig(filters=(6, 8), kernel_size=3, dense_units=24, pooling="average")

@@ -111,6 +111,7 @@ def test_bfloat16_is_the_default_only_where_the_cpu_has_it(monkeypatch, native):
         assert at.session_state["train_setting_mixed_precision"] is native
 
 
+@pytest.mark.slow
 def test_one_epoch_training_draws_charts_and_tests_the_model():
     at = open_page(PAGE, model_config=TINY)
     at.slider(key="train_epochs").set_value(1)
@@ -137,6 +138,7 @@ def test_one_epoch_training_draws_charts_and_tests_the_model():
     assert not at.warning
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_a_smoothed_trainings_loss_says_why_it_is_higher(language):
     at = open_page(PAGE, model_config=TINY, language=language)
@@ -156,6 +158,7 @@ def test_a_smoothed_trainings_loss_says_why_it_is_higher(language):
     assert loss.help == expected
 
 
+@pytest.mark.slow
 def test_continue_resumes_a_stopped_training():
     at = open_page(PAGE, trained=stopped_run(1, 2))
     assert_no_exception(at)
@@ -178,6 +181,7 @@ def test_a_running_status_left_over_shows_as_stopped():
     assert at.button(key="train_continue")
 
 
+@pytest.mark.slow
 def test_mlp_comparison(sample):
     run = stopped_run(1, 1, status="done")
     run.evaluation = cnn.evaluate(run.model, sample)

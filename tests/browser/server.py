@@ -369,7 +369,7 @@ def go_to(page, nav_title: str, title: str, timeout_ms: int = RUN_TIMEOUT_MS) ->
     wait_for_idle(page, timeout_ms)
 
 
-# The pages in tabs (`ui.state.chapter_tabs`): (URL path, name, widget key, tab names).
+# The pages in tabs (`ui.widgets.chapter_tabs`): (URL path, name, widget key, tab names).
 TABBED_PAGES = [
     ("dataset", "dataset", "dataset_tab", ("grid", "digit", "classes")),
     ("architecture", "architecture", "arch_tab", ("network", "convolution", "pooling", "model")),
