@@ -11,7 +11,7 @@ shipped model. For comparison, the naive way of many public demos: resize the wh
 from __future__ import annotations
 
 import numpy as np
-from common import load_data, parser, report
+from common import add_model_option, load_data, load_model, parser, report
 from PIL import Image
 
 import cnn
@@ -30,9 +30,10 @@ def naive_resize(canvas: np.ndarray) -> np.ndarray:
 def main() -> None:
     arguments = parser(__doc__)
     arguments.add_argument("--count", type=int, default=10000, help="test digits to redraw")
+    add_model_option(arguments)
     args = arguments.parse_args()
     data = load_data(args.data)
-    model = cnn.load_default_model()
+    model, model_name = load_model(args.model)
     rng = np.random.default_rng(0)
     count = min(args.count, len(data.x_test))
     ours, naive, by_style, by_thickness, by_height = [], [], {}, {}, {}
@@ -67,6 +68,7 @@ def main() -> None:
     report(
         {
             "benchmark": "canvas_accuracy",
+            "model": model_name,
             "digits": count,
             "data": data.source,
             "canvas_to_mnist_accuracy": share(ours),

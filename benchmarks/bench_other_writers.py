@@ -1,8 +1,8 @@
 """Other writers: handwritten digits by people MNIST never saw, drawn onto the canvas and read
 back with `canvas_to_mnist` and a model.
 
-    python benchmarks/bench_other_writers.py --out benchmarks/results/other_writers_shipped.json
-    python benchmarks/bench_other_writers.py --model course --out benchmarks/results/other_writers_course.json
+    python benchmarks/bench_other_writers.py --model shipped \
+        --out benchmarks/results/other_writers_shipped.json
 
 The digits: scikit-learn's `load_digits` (installed with mlxtend, no download), the 1,797
 test digits of UCI's "Optical Recognition of Handwritten Digits" (Alpaydin and Kaynak, 1998):
@@ -68,9 +68,7 @@ def main() -> None:
             "source": "scikit-learn load_digits (UCI optdigits test set, 13 writers)",
             "accuracy": round(float(right.mean()), 4),
             "by_style": {s: round(float(right[styles == s].mean()), 4) for s in INK_STYLES},
-            "by_digit": {
-                str(d): round(float(right[labels == d].mean()), 4) for d in range(10)
-            },
+            "by_digit": {str(d): round(float(right[labels == d].mean()), 4) for d in range(10)},
             "most_confused": dict(sorted(confusions.items(), key=lambda kv: -kv[1])[:8]),
             "target": 0.95,
         },

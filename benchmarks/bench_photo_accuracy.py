@@ -16,7 +16,7 @@ import io
 import time
 
 import numpy as np
-from common import parser, report
+from common import add_model_option, load_model, parser, report
 from PIL import Image
 
 import cnn
@@ -36,9 +36,10 @@ def main() -> None:
         "--all-combinations", action="store_true", help="every digit on 3 papers x 3 inks"
     )
     arguments.add_argument("--seed", type=int, default=0)
+    add_model_option(arguments)
     args = arguments.parse_args()
     data = cnn.load_sample()  # the offline sample's 1,000 test digits, as in the tests
-    model = cnn.load_default_model()
+    model, model_name = load_model(args.model)
     combos = [(paper, ink) for paper in PAPERS for ink in INKS]
     count = min(args.count, len(data.x_test))
     jobs = [
@@ -78,6 +79,7 @@ def main() -> None:
     report(
         {
             "benchmark": "photo_accuracy",
+            "model": model_name,
             "photos": len(jobs),
             "digits": count,
             "data": data.source,

@@ -110,3 +110,16 @@ class Board(StudentClaims, ClassDigits, LeaderboardEntries, TeacherTools):
             "entries": (held[1], limits.entries_per_board),
             "students": (held[2], limits.students_per_board),
         }
+
+    def class_training_allowed(self) -> bool:
+        """Whether students may train on the class's digits (the teacher's switch,
+        `set_class_training`): allowed until the teacher forbids it, so True for a board
+        with no counters row yet. A read: no password.
+
+        Raises:
+            BoardUnavailableError: the database does not answer.
+        """
+        query = select(boards.c.class_training).where(boards.c.board == self.class_code)
+        with read(self._engine) as conn:
+            switch = conn.execute(query).scalar()
+        return switch is None or bool(switch)

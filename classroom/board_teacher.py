@@ -1,5 +1,6 @@
 """The teacher's tools: a password checked in constant time, then removing, clearing and
-exporting the class's digits and entries.
+exporting the class's digits and entries, and the class's switches (may students train on
+the class's digits).
 
 Wrong passwords are counted per class in the database, so across servers
 (`counters.count_wrong_password`); each wrong one waits `wrong_password_delay` seconds
@@ -21,7 +22,7 @@ from classroom import counters, validation
 from classroom.board_digits import mnist_arrays
 from classroom.board_handle import BoardHandle
 from classroom.database import write
-from classroom.errors import WrongPasswordError
+from classroom.errors import InvalidInputError, WrongPasswordError
 from classroom.schema import boards, digits, entries, students
 
 # The board's logger, as before the board was split: a deployment's log settings name it.
@@ -149,6 +150,40 @@ class TeacherTools(BoardHandle):
         buffer = io.BytesIO()
         np.savez_compressed(buffer, x_test=x, y_test=y)
         return buffer.getvalue()
+
+    def set_class_training(self, password: str, allowed: bool) -> None:
+        """Allow or forbid students to train on the class's digits (read with
+        `class_training_allowed`; a new board allows it).
+
+        Args:
+            password: the teacher password.
+            allowed: True to allow, False to forbid; nothing else (not 0, 1 or "no").
+
+        Raises:
+            InvalidInputError: `allowed` is not a bool (reason "bad_switch").
+            WrongPasswordError, TeacherLockedError: see `check_teacher`.
+            BoardUnavailableError: the database cannot be reached or written.
+        """
+        if not isinstance(allowed, bool):  # a truthy "no" must not allow anything
+            raise InvalidInputError(
+                "The class-training switch is on or off (True or False), not a "
+                f"{type(allowed).__name__}.",
+                "bad_switch",
+                got=type(allowed).__name__,
+            )
+        self.check_teacher(password)
+        with write(self._engine) as conn:
+            counters.ensure_board(conn, self.class_code)
+            conn.execute(
+                update(boards)
+                .where(boards.c.board == self.class_code)
+                .values(class_training=int(allowed))
+            )
+        logger.info(
+            "Class board %s: its teacher %s training on the class's digits.",
+            self._board_name(),
+            "allowed" if allowed else "forbade",
+        )
 
     def _remove(self, password: str, table: Table, row_ids: list) -> int:
         """Delete the class's rows of `table` with these ids; how many were deleted."""

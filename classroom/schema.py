@@ -7,8 +7,9 @@ Tables (all prefixed `classroom_`, so the board can share a database with other 
     students: a nickname claimed in a class, the hash of its browser's token, and the
         student's counters and times (rate limits and quotas hold across sessions).
     boards: per class, how many digits, entries and students it holds (capacities are
-        claimed with a conditional UPDATE, exact under concurrency) and the teacher
-        password's wrong tries and lockout.
+        claimed with a conditional UPDATE, exact under concurrency), the teacher
+        password's wrong tries and lockout, and the teacher's switches (version 3: whether
+        students may train on the class's digits).
     sessions: version 1's per-session counters, no longer used (kept, never read).
 
 Times are seconds since the epoch (UTC) in double precision: portable and exact to compare.
@@ -44,7 +45,7 @@ from classroom.validation import CLASS_CODE_MAX, NICKNAME_MAX, SESSION_ID_MAX
 TOKEN_HASH_LENGTH = 64  # hex SHA-256
 WEIGHTS_HASH_LENGTH = 64
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # An arbitrary constant: the PostgreSQL advisory lock that serialises schema creation.
 _SCHEMA_LOCK_KEY = 0x636E6E6C6162  # "cnnlab"
 
@@ -117,6 +118,8 @@ boards = Table(
     Column("teacher_failures", Integer, nullable=False, default=0),
     Column("teacher_window_start", Double, nullable=True),
     Column("teacher_locked_until", Double, nullable=True),
+    # Version 3: 1 while students may train on the class's digits (the teacher's switch).
+    Column("class_training", SmallInteger, nullable=False, default=1, server_default=text("1")),
 )
 
 sessions = Table(
@@ -149,8 +152,26 @@ def _students_and_board_counters(conn: Connection) -> None:
         conn.execute(insert(boards).values(board=board, student_count=0, **values))
 
 
+def _class_training_switch(conn: Connection) -> None:
+    """Version 2 -> 3: each board gets the teacher's switch "students may train on the
+    class's digits", allowed (as every board was before there was a switch).
+
+    From version 1 the boards table is new, made by `create_all` with the column already.
+    """
+    columns = {column["name"] for column in inspect(conn).get_columns(boards.name)}
+    if "class_training" not in columns:
+        conn.execute(
+            text(
+                "ALTER TABLE classroom_boards ADD COLUMN class_training SMALLINT NOT NULL DEFAULT 1"
+            )
+        )
+
+
 # Version N -> N + 1 upgrades, run in order inside the schema transaction.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _students_and_board_counters}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    1: _students_and_board_counters,
+    2: _class_training_switch,
+}
 
 
 def ensure_schema(conn: Connection) -> int:

@@ -13,6 +13,12 @@ from cnn.recipe import OPTIMIZERS
 from cnn.training import memory, preload
 from ui import keys
 from ui.class_caps import cap_training_form, capped_training, class_caps_or_stop, show_class_caps
+from ui.class_training import (
+    remember_split,
+    show_class_digit_results,
+    show_class_digits_option,
+    with_class_share,
+)
 from ui.classboard import show_submit
 from ui.data_state import require_dataset
 from ui.deployment import ClassSettings
@@ -162,16 +168,19 @@ def evaluate_on_test_set(run: cnn.TrainingRun) -> None:
 
 
 def new_run(data: cnn.Dataset, caps: ClassSettings) -> cnn.TrainingRun:
-    """A run of the Architecture page's network with the form's recipe, on `data`, both
-    within the class caps; kept in session state."""
+    """A run of the Architecture page's network with the form's recipe, on `data` (with a
+    share of the class's digits when asked), both within the class caps; kept in session
+    state."""
     recipe, data = capped_training(
         caps,
         {name: form_value(name) for name in TRAINING_FIELDS},
         st.session_state.get(keys.MODEL_CONFIG) or cnn.ModelConfig(),
         data,
     )
+    data, split = with_class_share(data)
     # Build first: a rerun while building must not leave a half-built model.
     run = cnn.TrainingRun(cnn.build_for(recipe), recipe, data)
+    remember_split(run, split)
     st.session_state.pop(keys.MLP, None)
     st.session_state[keys.TRAINED] = run
     memory.release_memory()  # the replaced model and its MLP baseline
@@ -214,6 +223,7 @@ if run is not None and run.status in (RunStatus.NEW, RunStatus.RUNNING):
     run.status = RunStatus.STOPPED  # only the run that trains runs: this one was interrupted
 show_architecture(st.session_state.get(keys.MODEL_CONFIG) or cnn.ModelConfig())
 show_hyperparameters(caps)
+show_class_digits_option()
 show_buttons(run, data, busy=action is not None)
 if action is not None:
     # The live view takes the place of the results below (an empty slot replaces the old
@@ -234,6 +244,7 @@ else:
     show_history(run)
     if run.status is RunStatus.DONE and run.evaluation is not None:
         show_test_results(run)
+        show_class_digit_results(run)
         show_mistakes(run)
         show_mlp_comparison(run)
         show_submit(run, st.session_state.get(keys.MLP))

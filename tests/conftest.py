@@ -30,11 +30,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `pytest` (not only `python -m pytest`) finds the package
     sys.path.insert(0, str(ROOT))
 
+from networks import SMALL_CONFIG  # noqa: E402
+
 import cnn  # noqa: E402
 from cnn.config import ModelConfig  # noqa: E402
-
-# A small network: trains in a second on a few hundred digits, same layer structure.
-SMALL_CONFIG = ModelConfig(filters=(4, 8), dense_units=16)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """The teacher's tools on the Class page, behind the teacher password: how full the board is,
-the leaderboard entries by student and score, the class's digits as thumbnails to pick and
+whether students may train on the class's digits, the leaderboard entries by student and
+score, the class's digits as thumbnails to pick and
 remove, clearing the board, downloading the digits. The section stays open after an action
 and shows what it did."""
 
@@ -85,6 +86,34 @@ def show_capacity(board: classroom.Board) -> None:
         )
 
 
+CLASS_TRAINING = "class_training_switch"  # the toggle: students may train on class digits
+
+
+def set_class_training(board: classroom.Board) -> None:
+    """The toggle's callback: the board's switch as the toggle now reads; what it did is
+    the notice (a refusal too: the next run shows the board's switch again)."""
+    allowed = bool(st.session_state.get(CLASS_TRAINING))
+    done = "class.training_allowed_done" if allowed else "class.training_forbidden_done"
+    teacher_action(board.set_class_training, allowed, done=done)
+
+
+def show_class_training_switch(board: classroom.Board) -> None:
+    """The teacher's switch "students may train on the class's digits" (on by default).
+
+    The toggle shows the board's switch, read at every run (another server, or another
+    teacher's tab, may have changed it): the value goes into session state before the toggle
+    is drawn, and the toggle is drawn without `value=`.
+    """
+    st.session_state[CLASS_TRAINING] = board.class_training_allowed()
+    st.toggle(
+        t("class.training_switch"),
+        key=CLASS_TRAINING,
+        on_change=set_class_training,
+        args=(board,),
+    )
+    st.caption(t("class.training_switch_help"))
+
+
 def show_entry_remover(board: classroom.Board) -> None:
     entries = board.leaderboard()
     if entries.empty:
@@ -156,6 +185,7 @@ def show_teacher(board: classroom.Board, settings) -> None:
             return
         show_teacher_notice()
         show_capacity(board)
+        show_class_training_switch(board)
         show_entry_remover(board)
         show_digit_remover(board)
         sure = st.checkbox(t("class.clear_sure"), key="class_clear_sure")

@@ -77,6 +77,19 @@ def joined_board() -> tuple[classroom.Board | None, str | None]:
         return None, error_text(error)
 
 
+def class_training_allowed() -> bool | None:
+    """Whether this session may train on its class's digits (the teacher's switch): None when
+    it has not joined a class, or its board cannot be read (the Training page then offers
+    nothing of the class's), else the board's switch."""
+    board, _ = joined_board()
+    if board is None:
+        return None
+    try:
+        return board.class_training_allowed()
+    except classroom.ClassroomError:
+        return None
+
+
 def join(nickname: str, class_code: str | None) -> str | None:
     """Claim a nickname on the board: None when joined, else why not (nothing kept). A
     nickname another browser claimed is refused; this session's own earlier one is taken up

@@ -50,6 +50,8 @@ CLASS_LINK_CHECKED = "class_link_checked"  # True once the link's student was lo
 CLASS_MY_ENTRIES = "class_my_entries"  # set[int]: leaderboard entries submitted here
 CLASS_TEACHER = "class_teacher"  # str: the teacher password, once it was accepted
 CLASS_NOTICE = "class_notice"  # (kind, text): what the last add or submit did
+CLASS_DIGITS_ON = "class_digits_on"  # bool: the next training learns from the class's digits
+CLASS_DIGITS_RUN = "class_digits_run"  # (run, cnn.class_digits.ClassDigits): its split
 
 # --- Predict ------------------------------------------------------------------------------
 PREDICT_CANVAS_VERSION = "predict_canvas_version"  # int: bumped by Clear, part of the key

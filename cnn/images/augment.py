@@ -1,6 +1,6 @@
 """Training-time changes to MNIST digits that make a model read other hands, pens and habits.
 
-MNIST's 250 writers held one kind of pen and wrote into a form's boxes; the app's users draw
+MNIST's 500 writers held pens and wrote into a form's boxes; the app's users draw
 with a finger or a mouse, write with a ballpoint or a marker, slant, squeeze and wobble. Each
 function here imitates one of those differences on a batch of digits, as pure NumPy (seeded,
 no TensorFlow), so that the training loop can apply them to every batch, new each epoch:

@@ -164,3 +164,24 @@ def test_a_hostile_upload_is_refused_in_the_page_language(hostile_uploads, reaso
     assert caught.value.reason == reason
     assert translate(f"model_error.{reason}", language, **caught.value.details) in shown
     assert "uploaded" not in at.session_state
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_both_shipped_models_can_be_chosen(language):
+    """The shipped CNN (every hand) and the course's own model: each reads the random digit
+    as it itself predicts it."""
+    at = open_page(PAGE, language)
+    radio = at.radio(key="predict_model_source")
+    assert radio.options[:2] == [
+        translate("model.shipped", language),
+        translate("model.course", language),
+    ]
+    sample = cnn.load_mnist(download=False)
+    for source, load in (("shipped", cnn.load_default_model), ("course", cnn.load_course_model)):
+        at.radio(key="predict_model_source").set_value(source).run()
+        at.button(key="predict_random").click().run()
+        assert_no_exception(at)
+        assert at.session_state["model_source"] == source
+        digit = sample.x_test[at.session_state["predict_sample"]]
+        expected = int(cnn.predict_probabilities(load(), digit[None]).argmax())
+        assert at.metric[0].value == str(expected)

@@ -1,5 +1,6 @@
 """`classroom.schema`: tables created on a fresh database, reused after, migrated once from an
-older version (a version 1 database, before students, with its rows counted), and a newer or
+older version (a version 1 database, before students, with its rows counted; a version 2
+one, before the teacher's class-training switch, which then reads allowed), and a newer or
 unknown version refused. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sqlalchemy
-from board_helpers import WEIGHTS_A, digit_image, entry_fields, total_digits
+from board_helpers import PASSWORD, WEIGHTS_A, digit_image, entry_fields, total_digits
 
 import classroom
 from classroom import schema
@@ -50,8 +51,9 @@ def test_an_older_schema_is_migrated_once(make_board, database_url, monkeypatch)
     make_board().add_digit("s1", "Ada", digit_image(1), 4)
     classroom.dispose_engines()
     calls = []
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 3)
-    monkeypatch.setitem(schema.MIGRATIONS, 2, lambda conn: calls.append(conn.dialect.name))
+    newer = classroom.SCHEMA_VERSION + 1  # a next version, whose migration is a fake one
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", newer)
+    monkeypatch.setitem(schema.MIGRATIONS, newer - 1, lambda conn: calls.append(conn.dialect.name))
     board = make_board()
     classroom.dispose_engines()
     make_board()
@@ -59,7 +61,8 @@ def test_an_older_schema_is_migrated_once(make_board, database_url, monkeypatch)
     assert total_digits(board) == 1
     engine = sqlalchemy.create_engine(database_url)
     with engine.connect() as conn:
-        assert conn.execute(sqlalchemy.select(schema.schema_version.c.version)).all() == [(3,)]
+        versions = conn.execute(sqlalchemy.select(schema.schema_version.c.version)).all()
+    assert versions == [(newer,)]
     engine.dispose()
 
 
@@ -136,7 +139,66 @@ def test_a_version_1_database_is_migrated_with_its_rows_counted(make_board, data
     with engine.connect() as conn:
         versions = conn.execute(sqlalchemy.select(schema.schema_version.c.version)).all()
     engine.dispose()
-    assert versions == [(classroom.SCHEMA_VERSION,)] == [(2,)]
+    assert versions == [(classroom.SCHEMA_VERSION,)] == [(3,)]  # through 2 to 3
+    assert board.class_training_allowed()
+    board.set_class_training(PASSWORD, False)
+    assert not board.class_training_allowed()
+
+
+def _version_2_tables(engine) -> None:
+    """The schema as version 2 created it: today's tables, but boards without the teacher's
+    class-training switch; two boards with counters, one digit, version row 2."""
+    old = sqlalchemy.MetaData()
+    for table in schema.metadata.sorted_tables:
+        if table is not schema.boards:
+            table.to_metadata(old)
+    sqlalchemy.Table(
+        "classroom_boards",
+        old,
+        sqlalchemy.Column("board", sqlalchemy.String(64), primary_key=True),
+        sqlalchemy.Column("digit_count", sqlalchemy.Integer, nullable=False),
+        sqlalchemy.Column("entry_count", sqlalchemy.Integer, nullable=False),
+        sqlalchemy.Column("student_count", sqlalchemy.Integer, nullable=False),
+        sqlalchemy.Column("teacher_failures", sqlalchemy.Integer, nullable=False),
+        sqlalchemy.Column("teacher_window_start", sqlalchemy.Double),
+        sqlalchemy.Column("teacher_locked_until", sqlalchemy.Double),
+    )
+    with engine.begin() as conn:
+        old.create_all(conn)
+        conn.execute(old.tables["classroom_schema_version"].insert().values(version=2))
+        image = (digit_image(0) * 255).astype(np.uint8).tobytes()
+        conn.execute(
+            old.tables["classroom_digits"].insert(),
+            {"board": "", "session_id": "student:1", "nickname": "Ada", "created_at": 1.0,
+             "label": 3, "image": image},
+        )  # fmt: skip
+        for board, digit_count in (("", 1), ("MON", 0)):
+            conn.execute(
+                old.tables["classroom_boards"].insert(),
+                {"board": board, "digit_count": digit_count, "entry_count": 0,
+                 "student_count": 1, "teacher_failures": 0},
+            )  # fmt: skip
+
+
+def test_a_version_2_database_is_migrated_and_its_boards_allow_class_training(
+    make_board, database_url
+):
+    engine = sqlalchemy.create_engine(database_url)
+    _version_2_tables(engine)
+    board = make_board(limits=classroom.Limits(digits_per_board=4))
+    with engine.connect() as conn:
+        versions = conn.execute(sqlalchemy.select(schema.schema_version.c.version)).all()
+        switches = conn.execute(
+            sqlalchemy.select(schema.boards.c.board, schema.boards.c.class_training)
+        ).all()
+    engine.dispose()
+    assert versions == [(classroom.SCHEMA_VERSION,)] == [(3,)]
+    assert sorted(switches) == [("", 1), ("MON", 1)]  # every board that was: allowed
+    assert board.class_training_allowed()
+    assert board.capacity()["digits"] == (1, 4) and total_digits(board) == 1  # rows kept
+    board.set_class_training(PASSWORD, False)
+    classroom.dispose_engines()  # as a new server process would: migrated once, kept
+    assert not make_board().class_training_allowed()
 
 
 def test_a_schema_version_no_app_wrote_is_refused_with_a_reason(make_board, database_url):

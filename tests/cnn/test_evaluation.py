@@ -7,14 +7,13 @@ import numpy as np
 import pytest
 
 import cnn
-from cnn.config import ModelConfig
 from cnn.inference.evaluation import Evaluation, confusion_matrix, evaluate, predict_probabilities
 
 
 @pytest.fixture(scope="module")
-def trained(tiny_data):
+def trained(tiny_data, small_config):
     """A small model after one short epoch: right on some digits, wrong on others."""
-    config = ModelConfig(filters=(4, 8), dense_units=16)
+    config = small_config
     model = cnn.build_model(config, seed=1)
     recipe = cnn.TrainingRecipe(
         model=config, optimizer=cnn.OptimizerConfig(learning_rate=0.01), epochs=1, batch_size=100

@@ -11,6 +11,7 @@ import math
 import keras
 import numpy as np
 import pytest
+from networks import SMALL_CONFIG
 
 import cnn
 from cnn.config import ModelConfig
@@ -25,7 +26,7 @@ from cnn.training.loop import (
     train,
 )
 
-SMALL = ModelConfig(filters=(4, 8), dense_units=16)
+SMALL = SMALL_CONFIG
 OPTIMIZER = OptimizerConfig(learning_rate=0.01)
 BATCHES_PER_EPOCH = 5
 

@@ -217,6 +217,7 @@ def board_errors(tmp_path) -> dict[str, classroom.ClassroomError]:
         # 2**63: the database raised OverflowError before validation refused it.
         "bad_entry": caught(board.submit_entry, "s3", "Ada", **entry(params=2**63)),
         "bad_id": caught(board.remove_digit, "pw", "7"),
+        "bad_switch": caught(board.set_class_training, "pw", "no"),
         "wrong_password": caught(board.check_teacher, "PW"),
         "teacher_disabled": caught(no_teacher.check_teacher, "pw"),
         "student_quota": caught(board.add_digit, "s1", "Ada", np.zeros((28, 28)), 1),
