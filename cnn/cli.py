@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cnn.config import ACTIVATIONS, PADDINGS, POOLINGS, ModelConfig
 from cnn.layer_table import count_params, layer_table
+from cnn.notebook import LOCALES
 from cnn.recipe import OPTIMIZERS, PRESETS, SCHEDULES, TrainingRecipe, baseline_recipe
 from cnn.training.hardware import MIXED_PRECISION_CHOICES, mixed_precision_for
 
@@ -255,6 +256,21 @@ def _download(args) -> int:
     return 0
 
 
+def _notebook(args) -> int:
+    try:
+        recipe = _recipe(args)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    from cnn.notebook import notebook_bytes
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(notebook_bytes(recipe, args.language))
+    print(f"Saved {out}: {count_params(recipe.model):,} parameters, epochs: {recipe.epochs}")
+    return 0
+
+
 def _summary(args) -> int:
     try:
         config = _network(args, ModelConfig())
@@ -289,6 +305,20 @@ def build_parser() -> argparse.ArgumentParser:
     download = commands.add_parser("download", help="fill Keras' cache with full MNIST")
     download.add_argument("--timeout", type=float, default=10.0, help="seconds, default 10")
     download.set_defaults(run=_download)
+
+    notebook = commands.add_parser(
+        "notebook", help="write the course for this network and recipe as a Jupyter notebook"
+    )
+    notebook.add_argument("--out", required=True, help="the .ipynb file to write")
+    notebook.add_argument(
+        "--language",
+        choices=sorted(path.stem for path in LOCALES.glob("*.toml")),
+        default="en",
+        help="the explanations' language (default en)",
+    )
+    _add_training_arguments(notebook)
+    _add_network_arguments(notebook)
+    notebook.set_defaults(run=_notebook)
 
     summary = commands.add_parser("summary", help="print the layer table")
     _add_network_arguments(summary)

@@ -3,15 +3,17 @@ them, the confusion matrix and the digits it gets wrong, and the comparison with
 
 from __future__ import annotations
 
+import functools
 import math
 
 import streamlit as st
 
 import cnn
+from cnn import notebook
 from cnn.config import NUM_CLASSES
 from ui import charts, keys
 from ui.live_training import history_figure, request_training
-from ui.text import t
+from ui.text import language, t
 
 MISTAKES_SHOWN = 20
 
@@ -53,6 +55,24 @@ def show_test_results(run: cnn.TrainingRun) -> None:
             file_name="cnn_lab_model.keras",
             mime="application/zip",
             key="train_download",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+    show_keras_code(run.recipe)
+
+
+def show_keras_code(recipe: cnn.TrainingRecipe) -> None:
+    """The network and recipe as the Keras code the course is written in, and the whole
+    course for them as a Jupyter notebook to download (`cnn.notebook`)."""
+    with st.expander(t("train.keras_code"), icon=":material/code:"):
+        st.code(notebook.model_code(recipe.model, recipe), language="python")
+        st.code(notebook.training_code(recipe), language="python")
+        st.download_button(
+            t("train.download_notebook"),
+            data=functools.partial(notebook.notebook_bytes, recipe, language()),
+            file_name="cnn_lab_course.ipynb",
+            mime="application/x-ipynb+json",
+            key="train_download_notebook",
             on_click="ignore",
             icon=":material/download:",
         )

@@ -136,6 +136,13 @@ def test_one_epoch_training_draws_charts_and_tests_the_model():
     assert at.get("download_button")
     assert at.button(key="train_compare_mlp")
     assert not at.warning
+    # The network and recipe as Keras code, and the course as a notebook to download.
+    from cnn import notebook
+
+    codes = [code.value for code in at.code]
+    assert notebook.model_code(trained.recipe.model, trained.recipe) in codes
+    assert notebook.training_code(trained.recipe) in codes
+    assert len(at.get("download_button")) == 2
 
 
 @pytest.mark.slow
