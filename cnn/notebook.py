@@ -14,7 +14,6 @@ one; the Training page offers the same as a download. nbformat is imported when 
 
 from __future__ import annotations
 
-import math
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -117,8 +116,7 @@ def _optimizer_code(recipe: TrainingRecipe, steps: int) -> str:
 
 def training_code(recipe: TrainingRecipe) -> str:
     """The recipe as `compile` and `fit` code."""
-    train_digits = MNIST_TRAIN - math.ceil(MNIST_TRAIN * recipe.validation_split)
-    steps = recipe.epochs * math.ceil(train_digits / recipe.batch_size)
+    steps = recipe.epochs * recipe.batches_per_epoch(MNIST_TRAIN)
     loss = '"categorical_crossentropy"'
     if recipe.label_smoothing:
         loss = f"keras.losses.CategoricalCrossentropy(label_smoothing={recipe.label_smoothing})"
@@ -176,14 +174,14 @@ def course_notebook(recipe: TrainingRecipe, language: str = "en"):
     import nbformat.v4 as nbf
 
     config = recipe.model
-    train_digits = MNIST_TRAIN - math.ceil(MNIST_TRAIN * recipe.validation_split)
+    train_digits = recipe.split_sizes(MNIST_TRAIN)[0]
     values = {
         "params": f"{count_params(config):,}",
         "epochs": recipe.epochs,
         "batch_size": recipe.batch_size,
         "validation_split": recipe.validation_split,
         "train_digits": f"{train_digits:,}",
-        "batches": math.ceil(train_digits / recipe.batch_size),
+        "batches": recipe.batches_per_epoch(MNIST_TRAIN),
         "optimizer": recipe.optimizer.name,
         "learning_rate": recipe.optimizer.learning_rate,
     }

@@ -19,6 +19,7 @@ from ui.widgets import kept
 # (script, title key, help key, icon), the first is the home page.
 PAGES = (
     ("pages/home.py", "nav.home", "help.home", ":material/home:"),
+    ("pages/lesson.py", "nav.lesson", "help.lesson", ":material/school:"),
     ("pages/dataset.py", "nav.dataset", "help.dataset", ":material/dataset:"),
     ("pages/architecture.py", "nav.architecture", "help.architecture", ":material/account_tree:"),
     ("pages/training.py", "nav.training", "help.training", ":material/model_training:"),

@@ -50,6 +50,9 @@ CLASS_LINK_CHECKED = "class_link_checked"  # True once the link's student was lo
 CLASS_MY_ENTRIES = "class_my_entries"  # set[int]: leaderboard entries submitted here
 CLASS_TEACHER = "class_teacher"  # str: the teacher password, once it was accepted
 CLASS_NOTICE = "class_notice"  # (kind, text): what the last add or submit did
+LESSON_SEED = "lesson_seed"  # int: this session's variants of the checks (not in a class)
+LESSON_PROGRESS = "lesson_progress"  # {step: cnn.lesson.StepProgress}
+LESSON_STEP = "lesson_step"  # str: the step shown
 CLASS_DIGITS_ON = "class_digits_on"  # bool: the next training learns from the class's digits
 CLASS_DIGITS_RUN = "class_digits_run"  # (run, cnn.class_digits.ClassDigits): its split
 

@@ -100,7 +100,7 @@ at = AppTest.from_file("app.py", default_timeout=120)
 at.session_state["lang"] = "en"
 at.run()
 no_exception(at, "app.py")
-for page in ("pages/home.py", "pages/dataset.py", "pages/architecture.py"):
+for page in ("pages/home.py", "pages/lesson.py", "pages/dataset.py", "pages/architecture.py"):
     at.switch_page(page).run()
     no_exception(at, page)
 from ui.i18n import translate

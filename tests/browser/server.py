@@ -61,6 +61,7 @@ VIEWPORT = {"width": 1400, "height": 1000}
 # The app's pages: (URL path, name, translation key of the h1 title, of the navigation link).
 PAGES = [
     ("", "home", "app.title", "nav.home"),
+    ("lesson", "lesson", "nav.lesson", "nav.lesson"),
     ("dataset", "dataset", "nav.dataset", "nav.dataset"),
     ("architecture", "architecture", "nav.architecture", "nav.architecture"),
     ("training", "training", "nav.training", "nav.training"),

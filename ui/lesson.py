@@ -1,0 +1,207 @@
+"""The Lesson page's parts: the student's seed, each step's text and live example, its check
+(a hint after a wrong try, the worked solution after two) and the progress kept in the
+session. The checks themselves, and their answers, are `cnn.lesson`'s."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+import streamlit as st
+
+import cnn
+from cnn import lesson
+from ui import charts, keys, model_charts
+from ui.classboard import member
+from ui.data_state import available_dataset
+from ui.models import session_run
+from ui.text import t
+from ui.training_results import show_keras_code
+
+TRAINED_ENOUGH = 0.97  # the last step's doing: a model of this session tests at least this well
+# Where each step's subject lives in the app, to try it there.
+TRY_IT = {
+    "local": "pages/architecture.py",
+    "data": "pages/dataset.py",
+    "convolution": "pages/architecture.py",
+    "padding": "pages/architecture.py",
+    "pooling": "pages/architecture.py",
+    "activation": "pages/architecture.py",
+    "parameters": "pages/architecture.py",
+    "network": "pages/architecture.py",
+    "training": "pages/training.py",
+    "testing": "pages/lab.py",
+}
+
+
+def student_seed() -> int:
+    """The seed of this student's variants: from the class nickname when joined (the same
+    questions on every visit), else one drawn for this session."""
+    joined = member()
+    if joined is not None:
+        return lesson.student_seed(f"{joined['class_code']}/{joined['nickname']}")
+    return st.session_state.setdefault(keys.LESSON_SEED, secrets.randbits(32))
+
+
+def progress() -> dict[str, lesson.StepProgress]:
+    """Each step's progress in this session."""
+    return st.session_state.setdefault(keys.LESSON_PROGRESS, {})
+
+
+def show_progress() -> None:
+    solved = sum(step.solved for step in progress().values())
+    total = len(lesson.STEPS)
+    st.progress(solved / total, text=t("lesson.progress", solved=solved, total=total))
+
+
+def choose_step() -> str:
+    """The step picker: numbers, a tick on the solved ones; kept in the session."""
+    done = progress()
+    labels = {
+        step: f"{number}{' ✓' if done.get(step, lesson.StepProgress()).solved else ''}"
+        for number, step in enumerate(lesson.STEPS, start=1)
+    }
+    st.session_state.setdefault(keys.LESSON_STEP, lesson.STEPS[0])
+    st.segmented_control(
+        t("lesson.step_picker"),
+        lesson.STEPS,
+        format_func=labels.__getitem__,
+        key=keys.LESSON_STEP,
+        label_visibility="collapsed",
+    )
+    return st.session_state.get(keys.LESSON_STEP) or lesson.STEPS[0]
+
+
+def show_example(step: str) -> None:
+    """The step's live example, made by the app's own chart functions."""
+    if step == "data":
+        data = available_dataset()
+        if data is not None:
+            st.image(charts.digit_grid_image(data.x_train[:10], columns=10, scale=3))
+    elif step == "activation":
+        figure = model_charts.activation_curves_figure(
+            x_title=t("arch.activation_x"), y_title=t("arch.activation_y")
+        )
+        st.plotly_chart(figure, key="lesson_activation")
+    elif step in ("parameters", "network"):
+        st.dataframe(cnn.layer_table(), hide_index=True, key=f"lesson_{step}_table")
+    st.page_link(TRY_IT[step], label=t("lesson.try_it"), icon=":material/arrow_forward:")
+
+
+def show_step(step: str) -> None:
+    number = lesson.STEPS.index(step) + 1
+    st.subheader(
+        t(
+            "lesson.step_label",
+            number=number,
+            total=len(lesson.STEPS),
+            title=t(f"lesson.{step}_title"),
+        )
+    )
+    check = lesson.check_for(step, student_seed())
+    values = {**check.values, "answer": _shown(check.answer)}
+    st.markdown(t(f"lesson.{step}_text", **values))
+    show_example(step)
+    show_check(step, check, values)
+    if step == "testing":
+        show_training_done()
+    show_keras_code(students_recipe())
+
+
+def students_recipe() -> cnn.TrainingRecipe:
+    """What this student set: the session's training recipe when there is one, else the
+    course's, for the network of the Architecture page."""
+    run = session_run()
+    if run is not None:
+        return run.recipe
+    network = st.session_state.get(keys.MODEL_CONFIG) or cnn.ModelConfig()
+    return cnn.PRESETS["course"].with_model(network)
+
+
+def show_training_done() -> None:
+    """The doing part of the last step: a model trained in this session, tested."""
+    run = session_run()
+    evaluation = None if run is None else run.evaluation
+    if evaluation is not None and evaluation.accuracy >= TRAINED_ENOUGH:
+        st.success(
+            t("lesson.trained", accuracy=f"{evaluation.accuracy:.2%}"),
+            icon=":material/check_circle:",
+        )
+    else:
+        st.info(
+            t("lesson.train_first", needed=f"{TRAINED_ENOUGH:.0%}"),
+            icon=":material/model_training:",
+        )
+        st.page_link("pages/training.py", label=t("nav.training"), icon=":material/arrow_forward:")
+
+
+def _shown(answer) -> str:
+    if isinstance(answer, str):
+        return t(f"lesson.choice_{answer}")
+    return f"{answer:g}" if isinstance(answer, float) else str(answer)
+
+
+def show_check(step: str, check: lesson.Check, values: dict) -> None:
+    """The question, an answer box and Check; then right, or a hint and the solution."""
+    st.markdown(f"**{t(f'lesson.{step}_question', **values)}**")
+    for grid in (values[name] for name in ("window", "kernel", "patch") if name in values):
+        st.code(grid, language=None)
+    record = progress().setdefault(step, lesson.StepProgress())
+    with st.form(key=f"lesson_form_{step}"):
+        if check.choices:
+            st.radio(
+                t("lesson.answer"),
+                check.choices,
+                format_func=lambda choice: t(f"lesson.choice_{choice}"),
+                index=None,
+                key=f"lesson_answer_{step}",
+            )
+        else:
+            st.number_input(
+                t("lesson.answer"), value=None, step=1.0, format="%g", key=f"lesson_answer_{step}"
+            )
+        st.form_submit_button(
+            t("lesson.check"), disabled=record.solved, on_click=_record, args=(step, check)
+        )
+    if record.solved:
+        st.success(t("lesson.right"), icon=":material/check_circle:")
+        return
+    if record.tries:
+        st.warning(t("lesson.wrong"), icon=":material/replay:")
+    if record.shows_hint():
+        st.info(f"**{t('lesson.hint')}:** {t(f'lesson.{step}_hint', **values)}")
+    if record.shows_solution():
+        st.info(f"**{t('lesson.solution')}:** {t(f'lesson.{step}_solution', **values)}")
+
+
+def _record(step: str, check: lesson.Check) -> None:
+    """Check's callback: the answer in the form, right or wrong, counted."""
+    given = st.session_state.get(f"lesson_answer_{step}")
+    right = given is not None and check.is_right(given)
+    progress().setdefault(step, lesson.StepProgress()).record(right, time.time())
+
+
+def show_step_buttons(step: str) -> None:
+    """Previous and Next."""
+    index = lesson.STEPS.index(step)
+
+    def go(to: int) -> None:
+        st.session_state[keys.LESSON_STEP] = lesson.STEPS[to]
+
+    with st.container(horizontal=True):
+        st.button(
+            t("lesson.previous"),
+            key="lesson_previous",
+            disabled=index == 0,
+            on_click=go,
+            args=(max(0, index - 1),),
+            icon=":material/arrow_back:",
+        )
+        st.button(
+            t("lesson.next"),
+            key="lesson_next",
+            disabled=index == len(lesson.STEPS) - 1,
+            on_click=go,
+            args=(min(len(lesson.STEPS) - 1, index + 1),),
+            icon=":material/arrow_forward:",
+        )
