@@ -35,6 +35,7 @@ STEPS = (
     "network",
     "training",
     "testing",
+    "predict",
 )
 HINT_AFTER = 1  # wrong tries before the hint shows
 SOLUTION_AFTER = 2  # wrong tries before the worked solution shows
@@ -155,6 +156,12 @@ def _testing(rng) -> Check:
     return Check("testing", {}, "cnn", tuple(choices))
 
 
+def _predict(rng) -> Check:
+    """Done, not answered: a drawing on the Predict page that the model reads as `digit`."""
+    digit = int(rng.integers(0, 10))
+    return Check("predict", {"digit": digit}, digit)
+
+
 _MAKERS = {
     "local": _local,
     "data": _data,
@@ -166,6 +173,7 @@ _MAKERS = {
     "network": _network,
     "training": _training,
     "testing": _testing,
+    "predict": _predict,
 }
 
 

@@ -12,6 +12,7 @@ from ui import keys
 from ui.data_state import available_dataset, data_description, require_dataset
 from ui.errors import error_text
 from ui.frame import ensure_frame
+from ui.lesson import remember_drawn_digit
 from ui.models import (
     ModelChoice,
     accept_uploaded_model,
@@ -107,7 +108,9 @@ def show_drawing_prediction(model, drawing) -> None:
         st.warning(t("predict.bad_canvas", error=error), icon=":material/warning:")
         return
     if model is not None:
-        show_prediction(model, image, key="predict_drawing")
+        digit = show_prediction(model, image, key="predict_drawing")
+        if digit is not None:
+            remember_drawn_digit(digit)  # the lesson's last step
 
 
 def show_random_digit(model) -> None:

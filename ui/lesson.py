@@ -31,6 +31,7 @@ TRY_IT = {
     "network": "pages/architecture.py",
     "training": "pages/training.py",
     "testing": "pages/lab.py",
+    "predict": "pages/predict.py",
 }
 
 
@@ -102,10 +103,28 @@ def show_step(step: str) -> None:
     values = {**check.values, "answer": _shown(check.answer)}
     st.markdown(t(f"lesson.{step}_text", **values))
     show_example(step)
-    show_check(step, check, values)
+    if step == "predict":
+        show_drawing_done(check, values)
+    else:
+        show_check(step, check, values)
     if step == "testing":
         show_training_done()
     show_keras_code(students_recipe())
+
+
+def remember_drawn_digit(digit: int) -> None:
+    """The Predict page read a drawing as `digit` (the last step checks it)."""
+    st.session_state.setdefault(keys.LESSON_DRAWN, set()).add(int(digit))
+
+
+def show_drawing_done(check: lesson.Check, values: dict) -> None:
+    """The last step is done, not answered: a drawing of the student's digit, read right."""
+    st.markdown(f"**{t('lesson.predict_question', **values)}**")
+    record = progress().setdefault("predict", lesson.StepProgress())
+    if not record.solved and check.answer in st.session_state.get(keys.LESSON_DRAWN, set()):
+        record.record(True, time.time())
+    if record.solved:
+        st.success(t("lesson.right"), icon=":material/check_circle:")
 
 
 def students_recipe() -> cnn.TrainingRecipe:

@@ -58,7 +58,7 @@ def test_a_wrong_answer_gets_a_hint_then_the_solution_and_the_right_one_counts(l
     record = at.session_state["lesson_progress"]["parameters"]
     assert record.solved and record.tries == 3
     assert (
-        translate("lesson.progress", language, solved=1, total=10)
+        translate("lesson.progress", language, solved=1, total=len(lesson.STEPS))
         in at.get("progress")[0].proto.text
     )
 
@@ -118,3 +118,18 @@ def test_the_last_step_asks_for_a_trained_model_then_sees_it():
     )
     at = open_page(PAGE, lesson_step="testing", trained=run)
     assert translate("lesson.trained", accuracy="98.12%") in [s.value for s in at.success]
+
+
+def test_the_last_step_is_done_by_a_drawing_read_as_the_students_digit():
+    seed = 9
+    digit = lesson.check_for("predict", seed).answer
+    at = open_page(PAGE, lesson_seed=seed, lesson_step="predict")
+    question = translate("lesson.predict_question", digit=digit)
+    assert any(question in m.value for m in at.markdown)
+    assert not at.success
+    other = {(digit + 1) % 10}
+    at = open_page(PAGE, lesson_seed=seed, lesson_step="predict", lesson_drawn=other)
+    assert not at.success
+    at = open_page(PAGE, lesson_seed=seed, lesson_step="predict", lesson_drawn={digit})
+    assert translate("lesson.right") in [s.value for s in at.success]
+    assert at.session_state["lesson_progress"]["predict"].solved

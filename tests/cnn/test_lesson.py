@@ -42,6 +42,8 @@ def by_hand(check: lesson.Check):
     if check.step == "training":
         trained = v["images"] - int(v["images"] * v["split"])
         return math.ceil(trained / v["batch_size"])
+    if check.step == "predict":
+        return v["digit"]
     return "cnn"
 
 
