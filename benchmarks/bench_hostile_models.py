@@ -1,6 +1,6 @@
 """How fast and how cheaply each hostile `.keras` upload is refused.
 
-Every attack of `tests/cnn/hostile_models.py` (built from the shipped model, with a made-up
+Every attack of `tests/hostile_models.py` (built from the shipped model, with a made-up
 secret in a temporary folder) is loaded in a fresh process, after a warm-up load of the good
 model: the seconds `load_model_file` took, and the peak memory it added beyond what the
 process held with the file's bytes in memory (VmHWM reset through /proc/self/clear_refs).
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from common import ROOT, parser, report, run_child
 
-sys.path.insert(0, str(ROOT / "tests" / "cnn"))
+sys.path.insert(0, str(ROOT / "tests"))
 
 CHILD = r"""
 import json, sys, time

@@ -19,7 +19,7 @@ The database: `open_board(url)`, else `CNN_LAB_DATABASE_URL`, else SQLite in
 
 from __future__ import annotations
 
-from classroom.board import LEADERBOARD_COLUMNS, Board, open_board
+from classroom.board import LEADERBOARD_COLUMNS, PROGRESS_COLUMNS, Board, open_board
 from classroom.database import (
     ENV_VAR,
     default_sqlite_path,
@@ -53,6 +53,7 @@ from classroom.schema import SCHEMA_VERSION
 __all__ = [
     "ENV_VAR",
     "LEADERBOARD_COLUMNS",
+    "PROGRESS_COLUMNS",
     "SCHEMA_VERSION",
     "Board",
     "BoardFullError",

@@ -6,8 +6,9 @@ claimed inside it with a conditional UPDATE on the session's row, so they hold a
 threads and server processes and two racing requests cannot both pass.
 
 Its methods live by concern: the students' claims (`board_students`), the digits
-(`board_digits`), the leaderboard (`board_entries`) and the teacher's tools
-(`board_teacher`), all on the state of `board_handle`.
+(`board_digits`), the leaderboard (`board_entries`), the lesson's progress
+(`board_progress`) and the teacher's tools (`board_teacher`), all on the state of
+`board_handle`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy import Engine, select
 from classroom import validation
 from classroom.board_digits import ClassDigits
 from classroom.board_entries import LEADERBOARD_COLUMNS, LeaderboardEntries
+from classroom.board_progress import PROGRESS_COLUMNS, LessonProgress
 from classroom.board_students import StudentClaims
 from classroom.board_teacher import TeacherTools
 from classroom.database import describe, get_engine, read, resolve_url, write
@@ -31,7 +33,7 @@ from classroom.schema import boards, ensure_schema, is_current
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
-__all__ = ["LEADERBOARD_COLUMNS", "Board", "open_board"]
+__all__ = ["LEADERBOARD_COLUMNS", "PROGRESS_COLUMNS", "Board", "open_board"]
 
 _schema_ready: weakref.WeakSet[Engine] = weakref.WeakSet()
 
@@ -86,8 +88,8 @@ def open_board(
     )
 
 
-class Board(StudentClaims, ClassDigits, LeaderboardEntries, TeacherTools):
-    """One class's digits and leaderboard. Create it with `open_board`.
+class Board(StudentClaims, ClassDigits, LeaderboardEntries, LessonProgress, TeacherTools):
+    """One class's digits, leaderboard and lesson progress. Create it with `open_board`.
 
     Attributes:
         class_code: the board's key: the deployment's class code, "" for the open board.

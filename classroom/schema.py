@@ -10,6 +10,8 @@ Tables (all prefixed `classroom_`, so the board can share a database with other 
         claimed with a conditional UPDATE, exact under concurrency), the teacher
         password's wrong tries and lockout, and the teacher's switches (version 3: whether
         students may train on the class's digits).
+    progress: version 4: each student's progress on each step of the lesson (tries, solved,
+        when it began and ended), one row per board, nickname and step.
     sessions: version 1's per-session counters, no longer used (kept, never read).
 
 Times are seconds since the epoch (UTC) in double precision: portable and exact to compare.
@@ -40,12 +42,12 @@ from sqlalchemy import (
 )
 
 from classroom.errors import BoardUnavailableError
-from classroom.validation import CLASS_CODE_MAX, NICKNAME_MAX, SESSION_ID_MAX
+from classroom.validation import CLASS_CODE_MAX, NICKNAME_MAX, SESSION_ID_MAX, STEP_MAX
 
 TOKEN_HASH_LENGTH = 64  # hex SHA-256
 WEIGHTS_HASH_LENGTH = 64
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # An arbitrary constant: the PostgreSQL advisory lock that serialises schema creation.
 _SCHEMA_LOCK_KEY = 0x636E6E6C6162  # "cnnlab"
 
@@ -122,6 +124,23 @@ boards = Table(
     Column("class_training", SmallInteger, nullable=False, default=1, server_default=text("1")),
 )
 
+progress = Table(
+    "classroom_progress",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("board", String(CLASS_CODE_MAX), nullable=False),
+    Column("nickname", String(NICKNAME_MAX), nullable=False),
+    Column("step", String(STEP_MAX), nullable=False),
+    Column("tries", Integer, nullable=False, default=0),
+    Column("solved", SmallInteger, nullable=False, default=0),  # 1 once answered right
+    Column("started_at", Double, nullable=True),
+    Column("finished_at", Double, nullable=True),
+    Column("updated_at", Double, nullable=False),
+    # One row per student and step: the first answers of two racing requests insert one.
+    UniqueConstraint("board", "nickname", "step", name="uq_classroom_progress_student_step"),
+    sqlite_autoincrement=True,
+)
+
 sessions = Table(
     "classroom_sessions",
     metadata,
@@ -167,10 +186,18 @@ def _class_training_switch(conn: Connection) -> None:
         )
 
 
+def _lesson_progress(conn: Connection) -> None:
+    """Version 3 -> 4: the lesson's progress per student, a new table: `create_all` (run
+    before the migrations) made it already, empty; nothing else changes."""
+    if progress.name not in inspect(conn).get_table_names():  # only if create_all did not
+        progress.create(conn)
+
+
 # Version N -> N + 1 upgrades, run in order inside the schema transaction.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _students_and_board_counters,
     2: _class_training_switch,
+    3: _lesson_progress,
 }
 
 

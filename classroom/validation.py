@@ -34,6 +34,7 @@ NICKNAME_MAX = 24
 NICKNAME_RAW_MAX = 8 * NICKNAME_MAX
 CLASS_CODE_MAX = 64
 SESSION_ID_MAX = 128
+STEP_MAX = 32  # a lesson step's name: "convolution", "parameters"
 TEACHER_PASSWORD_MAX = 1024
 RECIPE_MAX_CHARS = 20_000
 KINDS = ("cnn", "mlp")
@@ -188,6 +189,47 @@ def session_id(value: object) -> str:
             "bad_session",
         )
     return str(value)
+
+
+_STEP_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz_")
+
+
+def step(value: object) -> str:
+    """A lesson step's name ("convolution"): 1 to 32 characters, lowercase ASCII letters and
+    underscores (what `cnn.lesson.STEPS` holds; the board stores any such name, so a lesson
+    that gains a step needs no new schema).
+
+    Raises:
+        InvalidInputError: (reason "bad_step") anything else.
+    """
+    if (
+        not isinstance(value, str)
+        or not 1 <= len(value) <= STEP_MAX
+        or not set(value) <= _STEP_CHARACTERS
+    ):
+        raise InvalidInputError(
+            f"A lesson step is named by 1 to {STEP_MAX} lowercase letters or underscores; "
+            f"got {shown(value)}.",
+            "bad_step",
+            max=STEP_MAX,
+        )
+    return str(value)
+
+
+def answer(value: object) -> bool:
+    """Whether a student's answer was right: True or False (NumPy's too), nothing else (a
+    truthy "no" must not solve a step).
+
+    Raises:
+        InvalidInputError: (reason "bad_answer") anything else.
+    """
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    raise InvalidInputError(
+        f"An answer is right or wrong (True or False), not a {type(value).__name__}.",
+        "bad_answer",
+        got=type(value).__name__,
+    )
 
 
 def weights_hash(value: object) -> str | None:

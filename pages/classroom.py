@@ -3,13 +3,13 @@ trained, both on the class board (`classroom`, a real database), plus the teache
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 import classroom
 import cnn
 from classroom.validation import CLASS_CODE_MAX, NICKNAME_MAX
 from ui import charts, keys
+from ui.class_digits_view import newest_digits, show_digit_grids
 from ui.class_teacher import show_teacher
 from ui.classboard import (
     escape,
@@ -31,7 +31,6 @@ from ui.text import t
 ensure_frame()
 
 REFRESH_SECONDS = 5  # the leaderboard rereads the board this often while the page is open
-DIGITS_PER_LABEL = 12  # newest digits shown per label
 WRONG_SHOWN = 20
 
 
@@ -69,17 +68,6 @@ def show_join(settings) -> classroom.Board:
         st.error(problem)
         st.stop()
     return board
-
-
-def show_digit_grids(digits: list) -> None:
-    """The class's digits, a row per label, the newest first."""
-    for label in range(10):
-        images = [digit.pixels for digit in digits if digit.label == label][:DIGITS_PER_LABEL]
-        if images:
-            st.image(
-                charts.digit_grid_image(np.stack(images), columns=DIGITS_PER_LABEL, scale=2),
-                caption=t("class.label_row", label=label),
-            )
 
 
 def show_class_digits(board: classroom.Board) -> None:
@@ -124,7 +112,7 @@ def show_class_digits(board: classroom.Board) -> None:
         grid = charts.digit_grid_figure(x[wrong["index"].to_numpy()], titles, columns=10)
         st.plotly_chart(grid, key="class_wrong", alt=t("class.wrong_alt"))
     st.markdown(f"**{t('class.all_digits')}**")
-    show_digit_grids(board.list_digits(limit=10 * DIGITS_PER_LABEL * 10))
+    show_digit_grids(newest_digits(board))
 
 
 @st.fragment(run_every=REFRESH_SECONDS)

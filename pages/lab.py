@@ -23,6 +23,9 @@ AVERAGE_DIGITS = 100  # test digits each sweep is also averaged over, when asked
 SLIDERS = ("shift_x", "shift_y", "rotate", "scale", "thickness", "noise")
 # The slider's widget key and the plain key that keeps its value across pages.
 SLIDER_KEYS = {name: (f"lab_{name}", f"lab_value_{name}") for name in SLIDERS}
+# The text of each unit `TRANSFORMS` names, in the reader's language.
+UNIT_KEYS = {"px": "lab.unit_px", "°": "lab.unit_degrees", "×": "lab.unit_times",
+             "steps": "lab.unit_steps", "σ": "lab.unit_sigma"}  # fmt: skip
 
 
 @st.cache_resource(show_spinner=False)
@@ -76,6 +79,19 @@ def current_digit() -> dict:
     return st.session_state[keys.CURRENT_DIGIT]
 
 
+def unit(name: str) -> str:
+    """The unit of the transformation `name`, translated ("px", "°", "×", ...)."""
+    return t(UNIT_KEYS[TRANSFORMS[name].unit])
+
+
+def slider_format(name: str) -> str:
+    """The slider's printf format with its unit: "%d px", "%d°", "%.2f×". A symbol sticks to
+    the number; a word ("px", "像素") stands apart."""
+    text = unit(name).replace("%", "%%")
+    number = "%d" if float(TRANSFORMS[name].step).is_integer() else "%.2f"
+    return number + (text if len(text) == 1 and not text.isalpha() else f" {text}")
+
+
 def show_digit_choice() -> None:
     """Where the digit comes from: Random, and which MLP when this session trained one."""
     with st.container(horizontal=True, vertical_alignment="center"):
@@ -99,7 +115,7 @@ def show_sliders() -> dict:
         with columns[index % 3]:
             value = st.slider(
                 t(f"lab.{name}"), float(spec.low), float(spec.high), step=float(spec.step),
-                format="%d" if spec.step == 1 else "%.2f",
+                format=slider_format(name),
                 **kept(widget_key, value_key, float(spec.neutral)),
             )  # fmt: skip
         settings[spec.parameter] = int(value) if spec.parameter in ("dx", "dy") else value
@@ -113,7 +129,8 @@ def show_side_by_side(image: np.ndarray, label: int, models: dict) -> None:
     each model reads in it."""
     image_column, *model_columns = st.columns([1.2] + [1] * len(models))
     with image_column, st.container(key="lab_image"):
-        picture = charts.digit_grid_image(image[None], columns=1, scale=8, gap=0)
+        # Framed: a digit shifted to the edge shows where the 28 x 28 pixels the models read end.
+        picture = charts.framed(charts.digit_grid_image(image[None], columns=1, scale=8, gap=0))
         st.image(charts.png_data_uri(picture), caption=t("lab.transformed", label=label))
     for column, (name, model) in zip(model_columns, models.items(), strict=True):
         probabilities = cnn.predict_digit(model, image)
@@ -145,8 +162,12 @@ def show_transform(digit: dict, models: dict) -> None:
 def show_sweeps(image: np.ndarray, label: int, models: dict) -> None:
     """The second chapter, one chart per transformation: the true digit's probability for each
     model, for this digit (solid) and on average over test digits (dashed)."""
-    st.caption(t("lab.sweeps_help", count=AVERAGE_DIGITS))
+    help_text = st.empty()  # above the toggle, but it speaks of dashed lines only when shown
     with_average = st.toggle(t("lab.with_average", count=AVERAGE_DIGITS), key="lab_average")
+    if with_average:
+        help_text.caption(t("lab.sweeps_help_average", count=AVERAGE_DIGITS))
+    else:
+        help_text.caption(t("lab.sweeps_help"))
     data = require_dataset()
     sample = slice(0, min(AVERAGE_DIGITS, len(data.x_test)))
     model_key = tuple((name, id(model), model.count_params()) for name, model in models.items())
@@ -161,12 +182,14 @@ def show_sweeps(image: np.ndarray, label: int, models: dict) -> None:
         figure = charts.sweep_figure(
             current,
             average,
-            x_title=f"{t(f'lab.{name}')} ({TRANSFORMS[name].unit})",
+            x_title=t("lab.sweep_axis", name=t(f"lab.{name}"), unit=unit(name)),
             y_title=t("lab.true_probability"),
             average_label=t("lab.average_label"),
         )
         with columns[index % 2]:
-            st.plotly_chart(figure, key=f"lab_sweep_{name}", alt=t("lab.sweep_alt", name=name))
+            st.plotly_chart(
+                figure, key=f"lab_sweep_{name}", alt=t("lab.sweep_alt", name=t(f"lab.{name}"))
+            )
 
 
 st.title(t("nav.lab"))

@@ -19,6 +19,7 @@ from cnn.config import NUM_CLASSES
 GREYS = "gray_r"  # MNIST's ink as dark on light, as people draw
 TRAIN_COLOUR = "#1f77b4"
 VALIDATION_COLOUR = "#ff7f0e"
+FRAME_GREY = 150  # a picture's frame: lighter than ink, darker than the page
 _DASHES = ("solid", "dash", "dot", "dashdot")
 
 
@@ -329,6 +330,15 @@ def digit_grid_image(
     return np.kron((pixels * 255).astype(np.uint8), np.ones((scale, scale), np.uint8))
 
 
+def framed(pixels, *, width: int = 1, shade: int = FRAME_GREY) -> np.ndarray:
+    """A grey frame of `width` pixels around a uint8 picture (grey or colour), outside it: a
+    digit's own white margin is invisible on a white page, so a digit shifted to the edge
+    would seem to run on; the frame shows where its 28 x 28 pixels end."""
+    pixels = np.asarray(pixels, dtype=np.uint8)
+    pad = ((width, width), (width, width)) + ((0, 0),) * (pixels.ndim - 2)
+    return np.pad(pixels, pad, constant_values=shade)
+
+
 def png_data_uri(pixels) -> str:
     """A uint8 picture, (height, width) grey or (height, width, 3) colour, as a PNG `data:` URI
     for `st.image`: the page carries it inline (no second request for a media file, and no
@@ -338,17 +348,39 @@ def png_data_uri(pixels) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def whole_tick_step(largest: int, most_ticks: int = 6) -> int:
+    """The step between a count axis's ticks: 1, 2 or 5 times a power of ten, at most
+    `most_ticks` steps up to `largest`. Whole numbers only: a class with 3 digits of a label
+    would otherwise read 0.5, 1, 1.5 on its count axis.
+
+    Example:
+        >>> [whole_tick_step(n) for n in (0, 3, 6, 7, 30, 1234)]
+        [1, 1, 1, 2, 5, 500]
+    """
+    magnitude = 1
+    while True:
+        for factor in (1, 2, 5):
+            if largest <= factor * magnitude * most_ticks:
+                return factor * magnitude
+        magnitude *= 10
+
+
 def digit_counts_figure(counts, *, x_title: str = "Digit", y_title: str = "Digits") -> go.Figure:
-    """Bars of how many digits there are of each label (`counts`: 10 numbers)."""
+    """Bars of how many digits there are of each label (`counts`: 10 numbers); every label
+    0-9 on its axis (even where a label has none, or the chart is narrow), whole numbers on
+    the count axis."""
     counts = np.asarray(counts, dtype=np.int64)
-    figure = go.Figure(
-        go.Bar(
-            x=[str(d) for d in range(len(counts))], y=counts, text=counts, marker_color=TRAIN_COLOUR
-        )
-    )
+    digits = [str(d) for d in range(max(NUM_CLASSES, len(counts)))]
+    figure = go.Figure(go.Bar(x=digits[: len(counts)], y=counts, text=counts,
+                              marker_color=TRAIN_COLOUR))  # fmt: skip
     figure.update_layout(
-        xaxis_title=x_title, yaxis_title=y_title, height=260, margin={"t": 10, "b": 40}
-    )
+        xaxis={"title": x_title, "type": "category", "categoryorder": "array",
+               "categoryarray": digits, "tickmode": "array", "tickvals": digits},
+        yaxis={"title": y_title, "tickmode": "linear", "tick0": 0, "tickformat": "d",
+               "dtick": whole_tick_step(int(counts.max(initial=0))), "rangemode": "tozero"},
+        height=260,
+        margin={"t": 10, "b": 40},
+    )  # fmt: skip
     return figure
 
 
@@ -439,4 +471,22 @@ def sweep_figure(
         margin={"t": 10, "b": 40},
         legend={"orientation": "h", "y": -0.3},
     )
+    return figure
+
+
+def missed_checks_figure(steps: list[str], wrong, *, x_title: str = "Wrong answers",
+                         y_title: str = "Step") -> go.Figure:  # fmt: skip
+    """Horizontal bars of the wrong answers per lesson step, the most missed on top (ties
+    keep the lesson's order); whole numbers on the count axis."""
+    wrong = np.asarray(wrong, dtype=np.int64)
+    order = sorted(range(len(steps)), key=lambda index: -wrong[index])  # stable: lesson order
+    names = [escape(str(steps[index])) for index in order]
+    figure = go.Figure(go.Bar(y=names, x=wrong[order], orientation="h", text=wrong[order],
+                              marker_color=VALIDATION_COLOUR))  # fmt: skip
+    figure.update_layout(
+        xaxis={"title": x_title, "tickformat": "d", "rangemode": "tozero",
+               "dtick": whole_tick_step(int(wrong.max(initial=0)))},
+        yaxis={"title": y_title, "categoryorder": "array", "categoryarray": names[::-1]},
+        height=max(200, 26 * len(names) + 80), margin={"t": 10, "b": 40},
+    )  # fmt: skip
     return figure

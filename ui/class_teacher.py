@@ -1,8 +1,8 @@
 """The teacher's tools on the Class page, behind the teacher password: how full the board is,
-whether students may train on the class's digits, the leaderboard entries by student and
-score, the class's digits as thumbnails to pick and
-remove, clearing the board, downloading the digits. The section stays open after an action
-and shows what it did."""
+whether students may train on the class's digits, the class's progress on the lesson (live,
+`ui.class_progress`), the leaderboard entries by student and score, the class's digits as
+thumbnails to pick and remove, clearing the board, downloading the digits. The section stays
+open after an action and shows what it did."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import classroom
 from classroom.validation import TEACHER_PASSWORD_MAX
 from ui import keys
 from ui.charts import png_data_uri
+from ui.class_progress import show_class_progress
 from ui.errors import error_text
 from ui.text import t
 
@@ -186,6 +187,7 @@ def show_teacher(board: classroom.Board, settings) -> None:
         show_teacher_notice()
         show_capacity(board)
         show_class_training_switch(board)
+        show_class_progress(board, st.session_state[keys.CLASS_TEACHER])
         show_entry_remover(board)
         show_digit_remover(board)
         sure = st.checkbox(t("class.clear_sure"), key="class_clear_sure")

@@ -53,6 +53,7 @@ CLASS_NOTICE = "class_notice"  # (kind, text): what the last add or submit did
 LESSON_SEED = "lesson_seed"  # int: this session's variants of the checks (not in a class)
 LESSON_PROGRESS = "lesson_progress"  # {step: cnn.lesson.StepProgress}
 LESSON_STEP = "lesson_step"  # str: the step shown
+LESSON_BOARD_ERROR = "lesson_board_error"  # str: why the board did not keep an answer
 LESSON_DRAWN = "lesson_drawn"  # set[int]: digits the Predict page read in a drawing
 CLASS_DIGITS_ON = "class_digits_on"  # bool: the next training learns from the class's digits
 CLASS_DIGITS_RUN = "class_digits_run"  # (run, cnn.class_digits.ClassDigits): its split

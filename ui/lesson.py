@@ -12,8 +12,9 @@ import streamlit as st
 import cnn
 from cnn import lesson
 from ui import charts, keys, model_charts
-from ui.classboard import member
+from ui.classboard import joined_board, member
 from ui.data_state import available_dataset
+from ui.errors import error_text
 from ui.models import session_run
 from ui.text import t
 from ui.training_results import show_keras_code
@@ -45,11 +46,56 @@ def student_seed() -> int:
 
 
 def progress() -> dict[str, lesson.StepProgress]:
-    """Each step's progress in this session."""
-    return st.session_state.setdefault(keys.LESSON_PROGRESS, {})
+    """Each step's progress: in the session; for a student of a class, read once from the
+    class board (a reload or another device keeps it) and written back with every answer."""
+    kept = st.session_state.get(keys.LESSON_PROGRESS)
+    if kept is None:
+        kept = st.session_state[keys.LESSON_PROGRESS] = _stored_progress()
+    return kept
+
+
+def _stored_progress() -> dict[str, lesson.StepProgress]:
+    board, joined = _board()
+    if board is None:
+        return {}
+    try:
+        rows = board.student_progress(joined["token"], joined["nickname"])
+    except Exception:  # a board that cannot be read: the session's progress only
+        return {}
+    return {
+        step: lesson.StepProgress(
+            int(row["tries"]), bool(row["solved"]), row["started_at"], row["finished_at"]
+        )
+        for step, row in rows.items()
+        if step in lesson.STEPS
+    }
+
+
+def _board():
+    """The class board and this student's membership, or (None, None) outside a class."""
+    joined = member()
+    if joined is None:
+        return None, None
+    board, _ = joined_board()
+    return board, joined
+
+
+def _record_answer(step: str, right: bool) -> None:
+    """One answer to `step`: counted in the session, and on the class board when joined."""
+    progress().setdefault(step, lesson.StepProgress()).record(right, time.time())
+    board, joined = _board()
+    if board is None:
+        return
+    try:
+        board.record_answer(joined["token"], joined["nickname"], step, right)
+    except Exception as error:  # the session keeps it; the student is told why the board did not
+        st.session_state[keys.LESSON_BOARD_ERROR] = error_text(error)
 
 
 def show_progress() -> None:
+    error = st.session_state.pop(keys.LESSON_BOARD_ERROR, None)
+    if error:
+        st.warning(error, icon=":material/cloud_off:")
     solved = sum(step.solved for step in progress().values())
     total = len(lesson.STEPS)
     st.progress(solved / total, text=t("lesson.progress", solved=solved, total=total))
@@ -122,7 +168,7 @@ def show_drawing_done(check: lesson.Check, values: dict) -> None:
     st.markdown(f"**{t('lesson.predict_question', **values)}**")
     record = progress().setdefault("predict", lesson.StepProgress())
     if not record.solved and check.answer in st.session_state.get(keys.LESSON_DRAWN, set()):
-        record.record(True, time.time())
+        _record_answer("predict", True)
     if record.solved:
         st.success(t("lesson.right"), icon=":material/check_circle:")
 
@@ -196,8 +242,7 @@ def show_check(step: str, check: lesson.Check, values: dict) -> None:
 def _record(step: str, check: lesson.Check) -> None:
     """Check's callback: the answer in the form, right or wrong, counted."""
     given = st.session_state.get(f"lesson_answer_{step}")
-    right = given is not None and check.is_right(given)
-    progress().setdefault(step, lesson.StepProgress()).record(right, time.time())
+    _record_answer(step, given is not None and check.is_right(given))
 
 
 def show_step_buttons(step: str) -> None:

@@ -104,8 +104,9 @@ def test_a_refused_change_is_said_and_the_toggle_shows_the_board_again(
     assert_no_exception(at)
     locked = translate("class.error_teacher_locked", "zh", retry_after="\0").split("\0")[0]
     shown = [e.value for e in at.error]
-    # Said twice: the switch's refusal, and the download (it needs the password too).
-    assert len(shown) == 2 and all(text.startswith(locked) for text in shown), shown
+    # Said three times: the switch's refusal, the lesson's live view and the download (they
+    # need the password too).
+    assert len(shown) == 3 and all(text.startswith(locked) for text in shown), shown
     assert elsewhere.class_training_allowed() is True
     assert at.toggle(key=SWITCH).value is True
 

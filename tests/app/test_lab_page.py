@@ -18,6 +18,7 @@ from conftest import (
 )
 
 import cnn
+from ui import charts
 from ui.i18n import translate
 
 LAB = "pages/lab.py"
@@ -37,9 +38,12 @@ def metric_values(at) -> list[str]:
 
 def shown_digit(at) -> np.ndarray:
     """The transformed digit the page shows, as 0-1 ink: its picture is the digit enlarged
-    8 times, dark ink on white, each pixel truncated to 1/255."""
-    pixels = image_pixels(at, "lab_image")
-    assert pixels.shape == (28 * 8, 28 * 8)
+    8 times, dark ink on white, each pixel truncated to 1/255, in a 1-pixel grey frame."""
+    framed = image_pixels(at, "lab_image")
+    assert framed.shape == (28 * 8 + 2, 28 * 8 + 2)
+    border = np.concatenate([framed[0], framed[-1], framed[:, 0], framed[:, -1]])
+    assert (border == charts.FRAME_GREY).all()
+    pixels = framed[1:-1, 1:-1]
     assert (pixels == np.kron(pixels[::8, ::8], np.ones((8, 8), np.uint8))).all()
     return 1.0 - pixels[::8, ::8] / 255.0
 
@@ -131,3 +135,49 @@ def test_the_digit_comes_from_the_predict_page():
     fresh = open_page(LAB)
     assert_no_exception(fresh)
     assert 0 <= fresh.session_state["current_digit"]["label"] <= 9
+
+
+@pytest.mark.parametrize(
+    ("language", "formats"),
+    [
+        ("en", ["%d px", "%d px", "%d°", "%.2f×", "%.2f steps", "%.2f σ"]),
+        ("zh", ["%d 像素", "%d 像素", "%d°", "%.2f 倍", "%.2f 级", "%.2f σ"]),
+    ],
+)
+def test_each_slider_shows_its_unit(language, formats, digit):
+    at = open_page(LAB, language, current_digit=digit)
+    assert [at.slider(key=f"lab_{name}").proto.format for name in SLIDERS] == formats
+
+
+def test_the_help_speaks_of_dashed_lines_only_when_they_are_shown(digit):
+    at = open_sweeps(open_page(LAB, current_digit=digit))
+    plain = translate("lab.sweeps_help", "en")
+    dashed = translate("lab.sweeps_help_average", "en", count=100)
+    assert "dash" not in plain and "dashed" in dashed
+
+    def captions() -> list[str]:
+        return [caption.value for caption in at.caption]
+
+    assert plain in captions() and dashed not in captions()
+    at.toggle(key="lab_average").set_value(True).run()
+    assert_no_exception(at)
+    assert dashed in captions() and plain not in captions()
+    # The toggle off again: the dashed lines go, and so do the words about them.
+    at.toggle(key="lab_average").set_value(False).run()
+    assert plain in captions() and dashed not in captions()
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_sweep_axes_are_titled_in_the_readers_language(language, digit):
+    at = open_sweeps(open_page(LAB, language, current_digit=digit), language)
+    units = {"shift_x": "px", "rotate": "degrees", "scale": "times", "noise": "sigma"}
+    for name, unit in units.items():
+        layout = json.loads(at.get_by_key(f"lab_sweep_{name}").proto.spec)["layout"]
+        name_text = translate(f"lab.{name}", language)
+        unit_text = translate(f"lab.unit_{unit}", language)
+        x_title = translate("lab.sweep_axis", language, name=name_text, unit=unit_text)
+        assert layout["xaxis"]["title"]["text"] == x_title
+        assert layout["yaxis"]["title"]["text"] == translate("lab.true_probability", language)
+    if language == "zh":
+        layout = json.loads(at.get_by_key("lab_sweep_shift_x").proto.spec)["layout"]
+        assert layout["xaxis"]["title"]["text"] == "向右平移（负值向左）（像素）"

@@ -133,3 +133,37 @@ def test_the_last_step_is_done_by_a_drawing_read_as_the_students_digit():
     at = open_page(PAGE, lesson_seed=seed, lesson_step="predict", lesson_drawn={digit})
     assert translate("lesson.right") in [s.value for s in at.success]
     assert at.session_state["lesson_progress"]["predict"].solved
+
+
+def test_a_students_progress_is_kept_on_the_class_board(class_board_database, monkeypatch):
+    """Ada answers in one session; a new session of Ada (a reload, another device) finds
+    her progress, and the teacher's table has it."""
+    import classroom
+
+    monkeypatch.setenv("CNN_LAB_CLASS_CODE", "ROOM-A")
+    monkeypatch.setenv("CNN_LAB_TEACHER_PASSWORD", "s3cret-Teacher")
+    board = classroom.open_board(
+        class_board_database,
+        class_code="ROOM-A",
+        expected_code="ROOM-A",
+        teacher_password="s3cret-Teacher",
+    )
+    ada = board.claim("Ada")
+    state = {"class_member": {"nickname": "Ada", "class_code": "ROOM-A", "token": ada.token}}
+    check = lesson.check_for("padding", lesson.student_seed("ROOM-A/Ada"))
+    at = open_page(PAGE, lesson_step="padding", **state)
+    answer(at, "padding", check.answer + 1)
+    answer(at, "padding", check.answer)
+    assert_no_exception(at)
+    again = open_page(PAGE, lesson_step="padding", **state)
+    record = again.session_state["lesson_progress"]["padding"]
+    assert record.solved and record.tries == 2
+    assert translate("lesson.right") in [s.value for s in again.success]
+    table = board.class_progress("s3cret-Teacher")
+    [row] = table.to_dict("records")
+    assert (row["nickname"], row["step"], row["tries"], bool(row["solved"])) == (
+        "Ada",
+        "padding",
+        2,
+        True,
+    )

@@ -1,7 +1,8 @@
 """`classroom.schema`: tables created on a fresh database, reused after, migrated once from an
 older version (a version 1 database, before students, with its rows counted; a version 2
-one, before the teacher's class-training switch, which then reads allowed), and a newer or
-unknown version refused. On SQLite and PostgreSQL."""
+one, before the teacher's class-training switch, which then reads allowed; a version 3 one,
+before the lesson's progress, which then counts answers), and a newer or unknown version
+refused. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -139,7 +140,7 @@ def test_a_version_1_database_is_migrated_with_its_rows_counted(make_board, data
     with engine.connect() as conn:
         versions = conn.execute(sqlalchemy.select(schema.schema_version.c.version)).all()
     engine.dispose()
-    assert versions == [(classroom.SCHEMA_VERSION,)] == [(3,)]  # through 2 to 3
+    assert versions == [(classroom.SCHEMA_VERSION,)] == [(4,)]  # through 2 and 3 to 4
     assert board.class_training_allowed()
     board.set_class_training(PASSWORD, False)
     assert not board.class_training_allowed()
@@ -192,13 +193,56 @@ def test_a_version_2_database_is_migrated_and_its_boards_allow_class_training(
             sqlalchemy.select(schema.boards.c.board, schema.boards.c.class_training)
         ).all()
     engine.dispose()
-    assert versions == [(classroom.SCHEMA_VERSION,)] == [(3,)]
+    assert versions == [(classroom.SCHEMA_VERSION,)] == [(4,)]  # through 3 to 4
     assert sorted(switches) == [("", 1), ("MON", 1)]  # every board that was: allowed
     assert board.class_training_allowed()
     assert board.capacity()["digits"] == (1, 4) and total_digits(board) == 1  # rows kept
     board.set_class_training(PASSWORD, False)
     classroom.dispose_engines()  # as a new server process would: migrated once, kept
     assert not make_board().class_training_allowed()
+
+
+def test_a_version_3_database_is_migrated_and_counts_the_lessons_answers(make_board, database_url):
+    engine = sqlalchemy.create_engine(database_url)
+    old = sqlalchemy.MetaData()
+    for table in schema.metadata.sorted_tables:
+        if table is not schema.progress:
+            table.to_metadata(old)
+    with engine.begin() as conn:
+        old.create_all(conn)
+        conn.execute(old.tables["classroom_schema_version"].insert().values(version=3))
+        conn.execute(
+            old.tables["classroom_boards"].insert(),
+            {"board": "", "digit_count": 0, "entry_count": 0, "student_count": 0,
+             "teacher_failures": 0, "class_training": 0},
+        )  # fmt: skip
+        assert "classroom_progress" not in sqlalchemy.inspect(conn).get_table_names()
+    board = make_board()
+    with engine.connect() as conn:
+        versions = conn.execute(sqlalchemy.select(schema.schema_version.c.version)).all()
+        tables = set(sqlalchemy.inspect(conn).get_table_names())
+    engine.dispose()
+    assert versions == [(classroom.SCHEMA_VERSION,)] == [(4,)]
+    assert "classroom_progress" in tables
+    assert not board.class_training_allowed()  # the teacher's switch as version 3 left it
+    ada = board.claim("Ada")
+    assert board.record_answer(ada.token, "Ada", "local", False)["tries"] == 1
+    classroom.dispose_engines()  # as a new server process would: migrated once, kept
+    again = make_board()
+    assert again.student_progress(ada.token, "Ada")["local"]["tries"] == 1
+
+
+def test_the_version_3_migration_creates_the_progress_table_when_create_all_did_not(
+    database_url,
+):
+    engine = sqlalchemy.create_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            schema.MIGRATIONS[3](conn)  # on an empty database: the table is made
+            assert "classroom_progress" in sqlalchemy.inspect(conn).get_table_names()
+            schema.MIGRATIONS[3](conn)  # and made once: running it again changes nothing
+    finally:
+        engine.dispose()
 
 
 def test_a_schema_version_no_app_wrote_is_refused_with_a_reason(make_board, database_url):

@@ -215,6 +215,49 @@ def test_digit_grid_image_tiles_scaled_inverted_digits():
         charts.digit_grid_image(np.zeros((28, 28)))
 
 
+def test_framed_draws_a_grey_border_outside_the_picture():
+    images = np.zeros((1, 28, 28), np.uint8)
+    images[0, :, 0] = 255  # ink along the left edge: the frame must not hide it
+    picture = charts.digit_grid_image(images, columns=1, scale=8, gap=0)
+    framed = charts.framed(picture)
+    assert framed.shape == (28 * 8 + 2, 28 * 8 + 2) and framed.dtype == np.uint8
+    inside = np.zeros(framed.shape, bool)
+    inside[1:-1, 1:-1] = True
+    assert (framed[~inside] == charts.FRAME_GREY).all()
+    np.testing.assert_array_equal(framed[inside].reshape(picture.shape), picture)
+    assert 0 < charts.FRAME_GREY < 255  # visible on white, told apart from ink
+    # Wider frames and colour pictures too.
+    colour = np.full((4, 5, 3), 255, np.uint8)
+    wide = charts.framed(colour, width=2, shade=90)
+    assert wide.shape == (8, 9, 3)
+    assert (wide[:2] == 90).all() and (wide[2:-2, 2:-2] == 255).all()
+
+
+@pytest.mark.parametrize(
+    ("counts", "step"),
+    [([0] * 10, 1), ([0, 3, 1, 0, 0, 0, 2, 0, 0, 1], 1), ([7] + [0] * 9, 2), ([150] * 10, 50)],
+)
+def test_digit_counts_figure_has_whole_ticks_and_every_label(counts, step):
+    figure = charts.digit_counts_figure(counts, x_title="数字", y_title="数字个数")
+    (bars,) = figure.data
+    assert list(bars.x) == [str(d) for d in range(10)] and list(bars.y) == counts
+    xaxis, yaxis = figure.layout.xaxis, figure.layout.yaxis
+    # Every label 0-9 is a tick, even on a narrow chart.
+    assert xaxis.type == "category" and xaxis.tickmode == "array"
+    assert list(xaxis.tickvals) == [str(d) for d in range(10)]
+    # Counts in whole steps from 0, written as integers, never 0.5.
+    assert (yaxis.tickmode, yaxis.tick0, yaxis.dtick) == ("linear", 0, step)
+    assert yaxis.tickformat == "d" and isinstance(yaxis.dtick, int)
+    assert max(counts) / yaxis.dtick <= 6
+    assert (xaxis.title.text, yaxis.title.text) == ("数字", "数字个数")
+
+
+def test_whole_tick_step_is_1_2_or_5_times_a_power_of_ten():
+    assert [charts.whole_tick_step(n) for n in (0, 1, 6, 7, 12, 13, 30, 31, 1234)] == [
+        1, 1, 1, 2, 2, 5, 5, 10, 500,
+    ]  # fmt: skip
+
+
 def test_history_figure_keeps_accuracy_between_0_and_1():
     figure = charts.training_history_figure({**HISTORY, "accuracy": [0.02], "val_accuracy": []})
     low, high = figure.layout.yaxis.range

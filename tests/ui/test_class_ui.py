@@ -218,6 +218,8 @@ def board_errors(tmp_path) -> dict[str, classroom.ClassroomError]:
         "bad_entry": caught(board.submit_entry, "s3", "Ada", **entry(params=2**63)),
         "bad_id": caught(board.remove_digit, "pw", "7"),
         "bad_switch": caught(board.set_class_training, "pw", "no"),
+        "bad_step": caught(board.record_answer, "s1", "Ada", "Step 1", True),
+        "bad_answer": caught(board.record_answer, "s1", "Ada", "local", "yes"),
         "wrong_password": caught(board.check_teacher, "PW"),
         "teacher_disabled": caught(no_teacher.check_teacher, "pw"),
         "student_quota": caught(board.add_digit, "s1", "Ada", np.zeros((28, 28)), 1),
