@@ -103,6 +103,21 @@ from cnn.layer_table import layer_table as layer_table  # noqa: E402
 _MODULES = ("config", "recipe", "run", "data", "cli", "errors")
 
 
+def submodules_on_demand(package: str):
+    """A package's module `__getattr__` that imports `<package>.<name>` when first asked for,
+    so `cnn.images.invariance` works without importing it first (as `cnn.<name>` does)."""
+
+    def getattr_(name: str):
+        try:
+            return importlib.import_module(f"{package}.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"{package}.{name}":
+                raise
+            raise AttributeError(f"module {package!r} has no attribute {name!r}") from None
+
+    return getattr_
+
+
 def __getattr__(name: str):
     if name in _SUBPACKAGES or name in _MODULES:
         return importlib.import_module(f"cnn.{name}")

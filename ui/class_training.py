@@ -23,10 +23,8 @@ FIXED_SHOWN = 20  # held-out digits shown that the new model reads right and the
 
 
 def _class_digits() -> tuple | None:
-    """The class's digits (x, y), or None outside class mode, when the teacher forbids it or
-    the board cannot be read."""
-    if not class_training_allowed():
-        return None
+    """The joined class's digits (x, y), or None when the board cannot be read. The caller
+    has checked that the teacher allows training on them."""
     board, _ = joined_board()
     if board is None:
         return None
@@ -61,7 +59,7 @@ def show_class_digits_option() -> None:
 def with_class_share(data: cnn.Dataset) -> tuple[cnn.Dataset, class_digits.ClassDigits | None]:
     """`data` with the class's training share added when the toggle is on (and still
     allowed), and the split; else `data` unchanged and None."""
-    if not st.session_state.get(keys.CLASS_DIGITS_ON):
+    if not st.session_state.get(keys.CLASS_DIGITS_ON) or not class_training_allowed():
         return data, None
     digits = _class_digits()
     if digits is None or len(digits[0]) < class_digits.MIN_CLASS_DIGITS:

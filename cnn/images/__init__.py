@@ -7,14 +7,7 @@ generated phone photos for tests and benchmarks (`photo_synth`).
 Nothing in this package imports TensorFlow or Keras (a test checks it).
 """
 
-import importlib
+from cnn import submodules_on_demand
 
-
-def __getattr__(name: str):
-    """`cnn.<package>.<module>` without importing the module first (as `cnn.<name>` works)."""
-    try:
-        return importlib.import_module(f"{__name__}.{name}")
-    except ModuleNotFoundError as error:
-        if error.name != f"{__name__}.{name}":
-            raise
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+# `cnn.images.<module>` without importing the module first.
+__getattr__ = submodules_on_demand(__name__)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnn.config import IMAGE_SIZE
+from cnn.config import IMAGE_SIZE, check_number
 
 CENTRE = (IMAGE_SIZE - 1) / 2  # 13.5: the frame's middle in pixel-centre coordinates
 ELASTIC_GRID = 5  # the random displacements are drawn on a 5x5 grid, then smoothly spread
@@ -52,19 +52,17 @@ class RobustAugment:
     share: float = 0.9
 
     def __post_init__(self) -> None:
-        for name, high in (
-            ("rotation", 45.0),
-            ("shift", 6.0),
-            ("scale", 0.5),
-            ("shear", 45.0),
-            ("elastic", 4.0),
-            ("thinner", 1.0),
-            ("thicker", 3.0),
-            ("share", 1.0),
+        for name, high, example in (
+            ("rotation", 45.0, "12"),
+            ("shift", 6.0, "2.5"),
+            ("scale", 0.5, "0.15"),
+            ("shear", 45.0, "15"),
+            ("elastic", 4.0, "1.5"),
+            ("thinner", 1.0, "0.8"),
+            ("thicker", 3.0, "1.5"),
+            ("share", 1.0, "0.9"),
         ):
-            value = getattr(self, name)
-            if not isinstance(value, int | float) or not 0.0 <= value <= high:
-                raise ValueError(f"RobustAugment.{name} = {value!r}: use a number from 0 to {high}")
+            check_number("RobustAugment", name, getattr(self, name), 0.0, high, example)
 
 
 def _as_batch(images) -> np.ndarray:

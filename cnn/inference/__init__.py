@@ -6,14 +6,7 @@ engine models (`keras_config`), model files read as untrusted data (`model_archi
 Nothing in this package imports TensorFlow or Keras (a test checks it).
 """
 
-import importlib
+from cnn import submodules_on_demand
 
-
-def __getattr__(name: str):
-    """`cnn.<package>.<module>` without importing the module first (as `cnn.<name>` works)."""
-    try:
-        return importlib.import_module(f"{__name__}.{name}")
-    except ModuleNotFoundError as error:
-        if error.name != f"{__name__}.{name}":
-            raise
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+# `cnn.inference.<module>` without importing the module first.
+__getattr__ = submodules_on_demand(__name__)
