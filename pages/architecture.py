@@ -11,7 +11,6 @@ tab's "Look inside the trained model" toggle, use the model in use as a `cnn.Num
 (NumPy inference, `cnn.inference`): this page never imports TensorFlow.
 """
 
-import pandas as pd
 import streamlit as st
 
 import cnn
@@ -27,24 +26,22 @@ from cnn.config import (
     MIN_KERNEL,
     PADDINGS,
     POOLINGS,
-    ModelConfig,
 )
-from ui import explainers, keys, model_charts
+from ui import explainers, keys
 from ui.data_state import require_dataset
 from ui.forms import FILTER_KEYS, network_form_values, network_from_form
 from ui.frame import ensure_frame
+from ui.network_view import (
+    COURSE,
+    current_network,
+    show_layer_table,
+    show_parameter_counts,
+    show_shapes,
+)
 from ui.text import t
 from ui.widgets import chapter_tabs, kept
 
 ensure_frame()
-
-COURSE = ModelConfig()
-COURSE_PARAMS = cnn.count_params(COURSE)
-
-
-def current_config() -> ModelConfig:
-    config = st.session_state.get(keys.MODEL_CONFIG)
-    return config if isinstance(config, ModelConfig) else COURSE
 
 
 def apply_form() -> None:
@@ -63,16 +60,6 @@ def reset_form() -> None:
     st.session_state[keys.MODEL_CONFIG] = COURSE
     st.session_state.pop(keys.ARCH_ERROR, None)
     st.session_state.update(network_form_values(COURSE))
-
-
-def formula_text(spec) -> str:
-    """The layer table's formula in the chosen language (weights are plain arithmetic)."""
-    if not spec.explanation:
-        return spec.formula
-    values = dict(spec.explanation_values)
-    if "pooling" in values:
-        values["pooling"] = t(f"arch.pooling_{values['pooling']}")
-    return t(f"arch.formula_{spec.explanation}", **values)
 
 
 def show_block_fields() -> None:
@@ -140,7 +127,7 @@ def show_network_form() -> None:
     if "arch_blocks" not in st.session_state:
         # A fresh visit: the form shows the applied network; an old error no longer applies.
         st.session_state.pop(keys.ARCH_ERROR, None)
-    for widget_key, value in network_form_values(current_config()).items():
+    for widget_key, value in network_form_values(current_network()).items():
         st.session_state.setdefault(widget_key, value)
     with st.form("arch_form"):
         columns = st.columns(3, gap="large")
@@ -161,60 +148,13 @@ def show_network_form() -> None:
     st.button(t("arch.reset"), key="arch_reset", icon=":material/restart_alt:", on_click=reset_form)
 
 
-def show_parameter_counts(config: ModelConfig, specs: list) -> None:
-    """Which network is applied, and its parameters: in all, convolutions, dense layers."""
-    if keys.ARCH_ERROR in st.session_state:
-        st.error(t("arch.invalid", error=st.session_state[keys.ARCH_ERROR]))
-    elif config == COURSE:
-        st.caption(t("arch.applied_course"))
-    else:
-        st.caption(t("arch.applied_custom", course=f"{COURSE_PARAMS:,}"))
-    total = sum(spec.params for spec in specs)
-    conv_params = sum(spec.params for spec in specs if spec.kind == "Conv2D")
-    flat = next(spec.output_shape[0] for spec in specs if spec.kind == "Flatten")
-    with st.container(horizontal=True):
-        st.metric(t("arch.total_params"), f"{total:,}", border=True)
-        st.metric(t("arch.conv_params"), f"{conv_params:,}", border=True)
-        st.metric(t("arch.dense_params"), f"{total - conv_params:,}", border=True)
-        st.metric(t("arch.flat"), f"{flat:,}", border=True)
-
-
-def show_layer_table(specs: list) -> None:
-    """Layer by layer: type, output shape, parameters and how they are counted."""
-    st.subheader(t("arch.table_header"))
-    st.caption(t("arch.table_caption"))
-    # A static table (st.table), not st.dataframe: ten rows need no grid, the formulas show
-    # whole, and the page's first paint skips loading the data grid in the browser.
-    table = pd.DataFrame(
-        {
-            t("arch.col_layer"): [spec.name for spec in specs],
-            t("arch.col_type"): [spec.kind for spec in specs],
-            t("arch.col_shape"): [" × ".join(map(str, spec.output_shape)) for spec in specs],
-            t("arch.col_params"): [f"{spec.params:,}" for spec in specs],
-            t("arch.col_formula"): [formula_text(spec) for spec in specs],
-        }
-    )
-    st.table(table, hide_index=True, alt=t("arch.table_alt"))
-
-
-def show_shapes(config: ModelConfig) -> None:
-    """The tensor shapes through the network, as a diagram."""
-    st.subheader(t("arch.flow_header"))
-    st.caption(t("arch.flow_caption"))
-    with st.container(key="arch_flow"):
-        st.image(
-            model_charts.shape_flow_svg(config, params_label=t("arch.params_unit")),
-            caption=t("arch.chart_flow"),
-        )
-
-
 def show_editor() -> None:
     """The form behind a toggle, closed on a first visit with the course's network; open
     while the user has it open (kept across page switches) or a network of their own."""
     opened = st.toggle(
         t("arch.edit"),
         help=t("arch.edit_help"),
-        **kept("arch_edit", keys.ARCH_EDIT, current_config() != COURSE),
+        **kept("arch_edit", keys.ARCH_EDIT, current_network() != COURSE),
     )
     if opened:
         show_network_form()
@@ -222,7 +162,7 @@ def show_editor() -> None:
 
 def show_network() -> None:
     show_editor()
-    config = current_config()
+    config = current_network()
     specs = cnn.layer_specs(config)  # one list of layers for the counts and the table
     show_parameter_counts(config, specs)
     show_layer_table(specs)
@@ -236,8 +176,8 @@ chapter_tabs(
     "arch_tab",
     {
         "network": show_network,
-        "convolution": lambda: explainers.show_convolution(data, current_config().padding),
-        "pooling": lambda: explainers.show_pooling_and_activation(data, current_config().padding),
+        "convolution": lambda: explainers.show_convolution(data, current_network().padding),
+        "pooling": lambda: explainers.show_pooling_and_activation(data, current_network().padding),
         "model": lambda: explainers.show_inside_the_model(data),
     },
     "arch.tab_",

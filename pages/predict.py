@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
-import cnn
 from ui import keys
 from ui.data_state import available_dataset, data_description, require_dataset
-from ui.errors import error_text
+from ui.drawing_input import show_canvas, show_drawing_prediction
 from ui.frame import ensure_frame
 from ui.lesson import remember_drawn_digit
 from ui.models import (
@@ -25,16 +23,6 @@ from ui.prediction import show_prediction
 from ui.text import t
 
 ensure_frame()
-
-CANVAS_SIZE = 280  # 10x MNIST's 28 px
-# A 20 px pen on a digit ~200 px tall becomes a ~2 px stroke at 28x28, as in MNIST.
-STROKE_WIDTH = 20
-
-
-def clear_canvas() -> None:
-    # A new key gives a fresh, empty canvas.
-    version = st.session_state.get(keys.PREDICT_CANVAS_VERSION, 0)
-    st.session_state[keys.PREDICT_CANVAS_VERSION] = version + 1
 
 
 def pick_random_digit() -> None:
@@ -67,50 +55,6 @@ def show_model_choice() -> ModelChoice:
     else:
         st.caption(t("predict.using", model=model_source_label(choice.source)))
     return choice
-
-
-def show_canvas():
-    """The drawing surface and its Clear button; returns the drawing (None before a stroke)."""
-    st.subheader(t("predict.draw_title"))
-    st.space("medium")  # room for the canvas' floating toolbar above the drawing
-    version = st.session_state.get(keys.PREDICT_CANVAS_VERSION, 0)
-    canvas = st_canvas(
-        stroke_width=STROKE_WIDTH,
-        stroke_color="#000000",
-        background_color="#FFFFFF",
-        width=CANVAS_SIZE,
-        height=CANVAS_SIZE,
-        drawing_mode="freedraw",
-        return_image_data=True,
-        key="predict_canvas" if version == 0 else f"predict_canvas_{version}",
-    )
-    st.button(
-        t("predict.clear"), key="predict_clear", icon=":material/ink_eraser:", on_click=clear_canvas
-    )
-    st.caption(t("predict.draw_help"))
-    return canvas.image_data
-
-
-def show_drawing_prediction(model, drawing) -> None:
-    """The drawing as MNIST digits are made, and what the model reads in it."""
-    if drawing is None:
-        st.info(t("predict.draw_prompt"), icon=":material/draw:")
-        return
-    try:
-        image = cnn.canvas_to_mnist(drawing)
-    except cnn.BlankCanvasError as error:  # nothing drawn yet: an invitation, not a warning
-        st.info(error_text(error), icon=":material/draw:")
-        return
-    except cnn.CanvasError as error:
-        st.warning(error_text(error), icon=":material/warning:")
-        return
-    except ValueError as error:
-        st.warning(t("predict.bad_canvas", error=error), icon=":material/warning:")
-        return
-    if model is not None:
-        digit = show_prediction(model, image, key="predict_drawing")
-        if digit is not None:
-            remember_drawn_digit(digit)  # the lesson's last step
 
 
 def show_random_digit(model) -> None:
@@ -154,7 +98,9 @@ draw_column, result_column = st.columns([1, 1.4], gap="large")
 with draw_column:
     drawing = show_canvas()
 with result_column:
-    show_drawing_prediction(model, drawing)
+    read = show_drawing_prediction(model, drawing)
+if read is not None:
+    remember_drawn_digit(read)  # the lesson's last step
 st.divider()
 show_photo(model)
 st.divider()

@@ -107,7 +107,8 @@ def show_explainer_choices(data: cnn.Dataset, kernel_names: list[str], learned) 
         st.selectbox(
             t("arch.kernel_choice"),
             kernel_names,
-            format_func=kernel_label,
+            # The labels of this run's language, fixed now (not looked up later).
+            format_func={name: kernel_label(name) for name in kernel_names}.__getitem__,
             width=320,
             **kept("arch_kernel_choice", keys.ARCH_KERNEL),
         )
@@ -200,12 +201,24 @@ def heatmap(values, value_format: str, height: int, *, signed: bool = True, **op
     )
 
 
-def show_pooling_and_activation(data: cnn.Dataset, padding: str) -> None:
-    """Max vs mean pooling, and ReLU vs sigmoid vs tanh, on the Convolution tab's map."""
+def explained_map(data: cnn.Dataset, padding: str):
+    """The Convolution explainer's filter, its feature map, and the map's largest size (one
+    colour scale for the map, its pools and ReLU)."""
     _, learned = explainer_filters()
     _, kernel, feature_map = feature_map_of(data, learned, padding)
+    return kernel, feature_map, float(np.abs(feature_map).max()) or 1.0
+
+
+def show_pooling_and_activation(data: cnn.Dataset, padding: str) -> None:
+    """Max vs mean pooling, and ReLU vs sigmoid vs tanh, on the Convolution tab's map."""
+    show_pooling(data, padding)
+    show_activations(explained_map(data, padding)[1:])
+
+
+def show_pooling(data: cnn.Dataset, padding: str) -> None:
+    """Max vs mean pooling of the Convolution explainer's feature map."""
+    kernel, feature_map, limit = explained_map(data, padding)
     out_size = feature_map.shape[0]
-    limit = float(np.abs(feature_map).max()) or 1.0  # one colour scale for the map and pools
     label = int(data.y_train[explained_digit(data)])
     st.caption(t("arch.pool_source", label=label, size=kernel.shape[0], out=out_size))
     st.subheader(t("arch.pool_header"))
@@ -225,11 +238,12 @@ def show_pooling_and_activation(data: cnn.Dataset, padding: str) -> None:
             st.markdown(f"**{title}**")
             figure = heatmap(pooled, "", SMALL_FIGURE, show_scale=mode == "average", limit=limit)
             st.plotly_chart(figure, key=f"arch_pool_{mode}_chart", alt=title)
-    show_activations(feature_map, limit)
 
 
-def show_activations(feature_map: np.ndarray, limit: float) -> None:
-    """The three activation functions' curves, and each applied to the feature map."""
+def show_activations(explained: tuple[np.ndarray, float]) -> None:
+    """The three activation functions' curves, and each applied to the feature map
+    (`explained`: the map and its largest size, from `explained_map`)."""
+    feature_map, limit = explained
     st.subheader(t("arch.activation_header"))
     st.write(t("arch.activation_intro"))
     curves_column, maps_column = st.columns([2, 3])

@@ -59,6 +59,5 @@ CLASS_DIGITS_ON = "class_digits_on"  # bool: the next training learns from the c
 CLASS_DIGITS_RUN = "class_digits_run"  # (run, cnn.class_digits.ClassDigits): its split
 
 # --- Predict ------------------------------------------------------------------------------
-PREDICT_CANVAS_VERSION = "predict_canvas_version"  # int: bumped by Clear, part of the key
 CURRENT_DIGIT = "current_digit"  # dict: image (28x28 in [0, 1]), label: the lab's digit
 PREDICT_SAMPLE = "predict_sample"  # int: index into x_test of the random test digit shown

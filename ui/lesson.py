@@ -11,29 +11,16 @@ import streamlit as st
 
 import cnn
 from cnn import lesson
-from ui import charts, keys, model_charts
+from ui import keys
 from ui.classboard import joined_board, member
-from ui.data_state import available_dataset
 from ui.errors import error_text
+from ui.lesson_examples import show_example
 from ui.models import session_run
+from ui.network_view import current_network
 from ui.text import t
 from ui.training_results import show_keras_code
 
 TRAINED_ENOUGH = 0.97  # the last step's doing: a model of this session tests at least this well
-# Where each step's subject lives in the app, to try it there.
-TRY_IT = {
-    "local": "pages/architecture.py",
-    "data": "pages/dataset.py",
-    "convolution": "pages/architecture.py",
-    "padding": "pages/architecture.py",
-    "pooling": "pages/architecture.py",
-    "activation": "pages/architecture.py",
-    "parameters": "pages/architecture.py",
-    "network": "pages/architecture.py",
-    "training": "pages/training.py",
-    "testing": "pages/lab.py",
-    "predict": "pages/predict.py",
-}
 
 
 def student_seed() -> int:
@@ -119,22 +106,6 @@ def choose_step() -> str:
     return st.session_state.get(keys.LESSON_STEP) or lesson.STEPS[0]
 
 
-def show_example(step: str) -> None:
-    """The step's live example, made by the app's own chart functions."""
-    if step == "data":
-        data = available_dataset()
-        if data is not None:
-            st.image(charts.digit_grid_image(data.x_train[:10], columns=10, scale=3))
-    elif step == "activation":
-        figure = model_charts.activation_curves_figure(
-            x_title=t("arch.activation_x"), y_title=t("arch.activation_y")
-        )
-        st.plotly_chart(figure, key="lesson_activation")
-    elif step in ("parameters", "network"):
-        st.dataframe(cnn.layer_table(), hide_index=True, key=f"lesson_{step}_table")
-    st.page_link(TRY_IT[step], label=t("lesson.try_it"), icon=":material/arrow_forward:")
-
-
 def show_step(step: str) -> None:
     number = lesson.STEPS.index(step) + 1
     st.subheader(
@@ -148,8 +119,10 @@ def show_step(step: str) -> None:
     check = lesson.check_for(step, student_seed())
     values = {**check.values, "answer": _shown(check.answer)}
     st.markdown(t(f"lesson.{step}_text", **values))
-    show_example(step)
+    read = show_example(step)
     if step == "predict":
+        if read is not None:
+            remember_drawn_digit(read)
         show_drawing_done(check, values)
     else:
         show_check(step, check, values)
@@ -159,7 +132,8 @@ def show_step(step: str) -> None:
 
 
 def remember_drawn_digit(digit: int) -> None:
-    """The Predict page read a drawing as `digit` (the last step checks it)."""
+    """A drawing (on the Predict page or the last step's canvas) was read as `digit`: the
+    last step checks it."""
     st.session_state.setdefault(keys.LESSON_DRAWN, set()).add(int(digit))
 
 
@@ -179,8 +153,7 @@ def students_recipe() -> cnn.TrainingRecipe:
     run = session_run()
     if run is not None:
         return run.recipe
-    network = st.session_state.get(keys.MODEL_CONFIG) or cnn.ModelConfig()
-    return cnn.PRESETS["course"].with_model(network)
+    return cnn.PRESETS["course"].with_model(current_network())
 
 
 def show_training_done() -> None:

@@ -18,6 +18,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import classroom
+from databases import database_url, postgres_admin  # noqa: F401 (fixtures)
 from ui.deployment import ENV as CLASS_ENV
 from ui.i18n import translate
 
@@ -37,6 +38,16 @@ def class_board_database(monkeypatch, tmp_path):
     monkeypatch.setenv(classroom.ENV_VAR, url)
     yield url
     classroom.dispose_engines()
+
+
+@pytest.fixture
+def class_board_both(monkeypatch, database_url):  # noqa: F811 (the fixture imported above)
+    """Like `class_board_database`, run twice: on a SQLite file and on a fresh schema of the
+    PostgreSQL test server (`tests/databases.py`). Yields the database URL."""
+    for variable in CLASS_ENV.values():
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv(classroom.ENV_VAR, database_url)
+    yield database_url
 
 
 def open_page(page: str | None = None, language: str = "en", **state) -> AppTest:

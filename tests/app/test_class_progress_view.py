@@ -4,7 +4,8 @@ another wrong twice, one began a step ten minutes ago and is stuck), the teacher
 students × steps table with ✓, the tries and ⏳, the most-missed checks, the class's digits
 and a CSV of the progress; without the teacher password nothing of it shows. Both languages.
 
-Every test runs on a fresh SQLite board in tmp_path (`class_board_database` in conftest)."""
+Every test runs on a fresh SQLite board in tmp_path (`class_board_database` in conftest); the
+full view also on a fresh PostgreSQL schema (`class_board_both`)."""
 
 from __future__ import annotations
 
@@ -97,9 +98,9 @@ def progress_frame(at, language: str) -> pd.DataFrame:
 
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_the_teacher_sees_the_class_on_the_lesson(
-    class_board_database, monkeypatch, downloads, language
+    class_board_both, monkeypatch, downloads, language
 ):
-    three_students(class_board_database, monkeypatch)
+    three_students(class_board_both, monkeypatch)
     at = teacher(language)
     assert_no_exception(at)
     assert not [element.value for element in at.error]

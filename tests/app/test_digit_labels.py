@@ -146,7 +146,7 @@ def stand_in_canvas(**_):
 
 
 def test_the_box_follows_each_drawing(monkeypatch, class_board_database, sample, shipped):
-    # The page imports `st_canvas` on each run: from this module, in place of the component.
+    # `ui.drawing_input` imports `st_canvas` at each call: this one, in place of the component.
     canvas_module = types.ModuleType("streamlit_drawable_canvas")
     canvas_module.st_canvas = stand_in_canvas
     monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", canvas_module)

@@ -135,7 +135,7 @@ def test_the_last_step_is_done_by_a_drawing_read_as_the_students_digit():
     assert at.session_state["lesson_progress"]["predict"].solved
 
 
-def test_a_students_progress_is_kept_on_the_class_board(class_board_database, monkeypatch):
+def test_a_students_progress_is_kept_on_the_class_board(class_board_both, monkeypatch):
     """Ada answers in one session; a new session of Ada (a reload, another device) finds
     her progress, and the teacher's table has it."""
     import classroom
@@ -143,7 +143,7 @@ def test_a_students_progress_is_kept_on_the_class_board(class_board_database, mo
     monkeypatch.setenv("CNN_LAB_CLASS_CODE", "ROOM-A")
     monkeypatch.setenv("CNN_LAB_TEACHER_PASSWORD", "s3cret-Teacher")
     board = classroom.open_board(
-        class_board_database,
+        class_board_both,
         class_code="ROOM-A",
         expected_code="ROOM-A",
         teacher_password="s3cret-Teacher",
@@ -167,3 +167,76 @@ def test_a_students_progress_is_kept_on_the_class_board(class_board_database, mo
         2,
         True,
     )
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_each_step_embeds_the_apps_own_widget_for_its_subject(language):
+    """The step's live example is the widget of the page where the subject lives (the same
+    keys), not a picture of it."""
+    import cnn
+
+    course = cnn.ModelConfig()
+    [first_conv] = [spec for spec in cnn.layer_specs(course) if spec.name == "conv_1"]
+    widgets = {
+        "data": lambda at: at.number_input(key="dataset_index"),
+        "convolution": lambda at: at.slider(key="arch_row"),
+        "padding": lambda at: at.segmented_control(key="lesson_padding"),
+        "pooling": lambda at: at.get_by_key("arch_pool_max_chart"),
+        "activation": lambda at: at.get_by_key("arch_activation_maps_chart"),
+        "predict": lambda at: at.button(key="lesson_clear"),
+    }
+    for step, widget in widgets.items():
+        at = open_page(PAGE, language, lesson_step=step)
+        assert_no_exception(at)
+        assert widget(at) is not None, step
+    at = open_page(PAGE, language, lesson_step="local")
+    values = {metric.label: metric.value for metric in at.metric}
+    conv_label = translate(
+        "lesson.local_conv", language, filters=course.filters[0], k=course.kernel_size
+    )
+    assert values[conv_label] == f"{first_conv.params:,}"  # 416
+    pixels = cnn.config.IMAGE_SIZE**2
+    dense_label = translate("lesson.local_dense", language, pixels=pixels, units=course.dense_units)
+    assert values[dense_label] == f"{pixels * course.dense_units + course.dense_units:,}"
+
+
+def test_the_parameters_step_counts_the_students_own_network():
+    import cnn
+
+    network = cnn.ModelConfig(filters=(8, 12), kernel_size=3, dense_units=32)
+    at = open_page(PAGE, lesson_step="parameters", model_config=network)
+    assert_no_exception(at)
+    values = {metric.label: metric.value for metric in at.metric}
+    assert values[translate("arch.total_params")] == f"{cnn.count_params(network):,}"
+    assert cnn.count_params(network) != cnn.count_params(cnn.ModelConfig())
+
+
+def shape_diagram(at) -> str:
+    """The SVG of the shapes diagram the page shows (a data URI's document)."""
+    import base64
+    import urllib.parse
+
+    [url] = [image.proto.imgs[0].url for image in at.get("image")]
+    header, _, body = url.partition(",")
+    if header.endswith(";base64"):
+        return base64.b64decode(body).decode("utf-8")
+    return urllib.parse.unquote(body)
+
+
+def test_the_padding_step_redraws_the_shapes_for_the_padding_chosen():
+    at = open_page(PAGE, lesson_step="padding")
+    same = shape_diagram(at)
+    at.segmented_control(key="lesson_padding").set_value("valid").run()
+    assert_no_exception(at)
+    valid = shape_diagram(at)
+    assert "<svg" in same and "<svg" in valid
+    # 28 - 5 + 1: "valid" padding shrinks the first map to 24 x 24; "same" keeps 28 x 28.
+    assert "24×24" in valid.replace(" ", "") or "24x24" in valid.replace(" ", "")
+    assert "24×24" not in same.replace(" ", "") and "24x24" not in same.replace(" ", "")
+
+
+def test_the_training_steps_wait_for_a_training_then_show_it():
+    at = open_page(PAGE, lesson_step="training")
+    assert translate("lesson.no_training_yet") in [info.value for info in at.info]
+    at = open_page(PAGE, lesson_step="testing")
+    assert translate("lesson.no_comparison_yet") in [info.value for info in at.info]

@@ -1,7 +1,7 @@
 """Inference without TensorFlow: in a fresh Python process, everything a visitor does who
 does not train (the shipped model's predictions and insides, a drawing, an upload, and the
-Home, Dataset, Architecture and Predict pages) leaves TensorFlow and Keras unimported; the
-Training page, opened last, starts importing them in the background.
+Home, Lesson (every step), Dataset, Architecture and Predict pages) leaves TensorFlow and Keras
+unimported; the Training page, opened last, starts importing them in the background.
 
 The check runs in a subprocess because this test process has long imported TensorFlow. When
 it fails, the subprocess reports which code imported TensorFlow or Keras first.
@@ -100,6 +100,12 @@ at = AppTest.from_file("app.py", default_timeout=120)
 at.session_state["lang"] = "en"
 at.run()
 no_exception(at, "app.py")
+from cnn.lesson import STEPS
+
+at.switch_page("pages/lesson.py").run()
+for step in STEPS:  # every step's live example: the explainers, the canvas, the charts
+    at.segmented_control(key="lesson_step").set_value(step).run()
+    no_exception(at, f"the lesson's step {step!r}")
 for page in ("pages/home.py", "pages/lesson.py", "pages/dataset.py", "pages/architecture.py"):
     at.switch_page(page).run()
     no_exception(at, page)

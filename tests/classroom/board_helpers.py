@@ -5,7 +5,6 @@ to store, and ways to make a database go away (a closed port, a proxy to cut).""
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import threading
 import traceback
@@ -16,15 +15,10 @@ import numpy as np
 import classroom
 
 ROOT = Path(__file__).resolve().parents[2]
-POSTGRES_ENV = "CNN_LAB_TEST_POSTGRES_URL"
 PASSWORD = "correct horse"
 DB_SECRET = "hunter2-Db-Secret"
 WEIGHTS_A = "a" * 64
 WEIGHTS_B = "b" * 64
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 class FakeClock:

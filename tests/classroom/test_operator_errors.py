@@ -30,7 +30,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy
-from board_helpers import DB_SECRET, POSTGRES_ENV, ROOT, closed_port, in_ci
+from board_helpers import DB_SECRET, ROOT, closed_port
+from databases import POSTGRES_ENV, in_ci
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
