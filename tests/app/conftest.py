@@ -13,12 +13,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from databases import database_url, postgres_admin  # noqa: F401 (fixtures)
 from google.protobuf import text_format
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import classroom
-from databases import database_url, postgres_admin  # noqa: F401 (fixtures)
 from ui.deployment import ENV as CLASS_ENV
 from ui.i18n import translate
 
