@@ -91,6 +91,9 @@ class AugmentConfig:
         hands: also imitate other hands and pens: a slant (shear), an elastic wobble and
             thinner or thicker strokes (`cnn.images.augment`, in NumPy, before each batch;
             the rotation, shift and zoom then happen there too, in the same resampling).
+        coarse: with `hands`, the share of changed digits also rebuilt from a coarse grid
+            and redrawn with a hard pen (`cnn.images.augment.low_resolution`): small scans,
+            digits drawn in a few big pixels.
     """
 
     enabled: bool = False
@@ -98,12 +101,14 @@ class AugmentConfig:
     shift: float = 0.08
     zoom: float = 0.1
     hands: bool = False
+    coarse: float = 0.0
 
     def __post_init__(self) -> None:
         check_bool("AugmentConfig", "enabled", self.enabled)
         check_bool("AugmentConfig", "hands", self.hands)
         for name in ("rotation", "shift", "zoom"):
             check_number("AugmentConfig", name, getattr(self, name), 0.0, 0.5, "0.1")
+        check_number("AugmentConfig", "coarse", self.coarse, 0.0, 1.0, "0.2")
 
 
 @dataclass(frozen=True)
@@ -272,12 +277,13 @@ PRESETS: dict[str, TrainingRecipe] = {
         validation_split=0.05,
     ),
     # The course's network again, trained to read every hand: as "best", with the digits also
-    # slanted, wobbled and drawn with thinner or thicker pens (`AugmentConfig.hands`). The
-    # shipped model is trained with it (models/MODEL_CARD.md has the command and figures).
+    # slanted, wobbled and drawn with thinner or thicker pens (`AugmentConfig.hands`), a fifth
+    # of those rebuilt from a coarse grid (`AugmentConfig.coarse`). The shipped model is
+    # trained with it (models/MODEL_CARD.md has the command and figures).
     "robust": TrainingRecipe(
         optimizer=OptimizerConfig(learning_rate=0.003),
         schedule=ScheduleConfig("cosine", warmup_fraction=0.1),
-        augment=AugmentConfig(enabled=True, hands=True),
+        augment=AugmentConfig(enabled=True, hands=True, coarse=0.2),
         epochs=30,
         batch_size=128,
         validation_split=0.05,

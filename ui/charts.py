@@ -481,7 +481,9 @@ def missed_checks_figure(steps: list[str], wrong, *, x_title: str = "Wrong answe
     wrong = np.asarray(wrong, dtype=np.int64)
     order = sorted(range(len(steps)), key=lambda index: -wrong[index])  # stable: lesson order
     names = [escape(str(steps[index])) for index in order]
+    # The counts upright beside each bar (Plotly would turn them sideways inside thin bars).
     figure = go.Figure(go.Bar(y=names, x=wrong[order], orientation="h", text=wrong[order],
+                              textposition="outside", textangle=0, cliponaxis=False,
                               marker_color=VALIDATION_COLOUR))  # fmt: skip
     figure.update_layout(
         xaxis={"title": x_title, "tickformat": "d", "rangemode": "tozero",

@@ -52,6 +52,7 @@ CLASS_TEACHER = "class_teacher"  # str: the teacher password, once it was accept
 CLASS_NOTICE = "class_notice"  # (kind, text): what the last add or submit did
 LESSON_SEED = "lesson_seed"  # int: this session's variants of the checks (not in a class)
 LESSON_PROGRESS = "lesson_progress"  # {step: cnn.lesson.StepProgress}
+LESSON_OWNER = "lesson_owner"  # str: whose progress that is ("class/nickname", "" outside)
 LESSON_STEP = "lesson_step"  # str: the step shown
 LESSON_BOARD_ERROR = "lesson_board_error"  # str: why the board did not keep an answer
 LESSON_DRAWN = "lesson_drawn"  # set[int]: digits the Predict page read in a drawing

@@ -19,6 +19,7 @@ from ui.models import session_run
 from ui.network_view import current_network
 from ui.text import t
 from ui.training_results import show_keras_code
+from ui.widgets import kept
 
 TRAINED_ENOUGH = 0.97  # the last step's doing: a model of this session tests at least this well
 
@@ -26,19 +27,30 @@ TRAINED_ENOUGH = 0.97  # the last step's doing: a model of this session tests at
 def student_seed() -> int:
     """The seed of this student's variants: from the class nickname when joined (the same
     questions on every visit), else one drawn for this session."""
-    joined = member()
-    if joined is not None:
-        return lesson.student_seed(f"{joined['class_code']}/{joined['nickname']}")
+    if _owner():
+        return lesson.student_seed(_owner())
     return st.session_state.setdefault(keys.LESSON_SEED, secrets.randbits(32))
 
 
 def progress() -> dict[str, lesson.StepProgress]:
     """Each step's progress: in the session; for a student of a class, read once from the
-    class board (a reload or another device keeps it) and written back with every answer."""
-    kept = st.session_state.get(keys.LESSON_PROGRESS)
-    if kept is None:
-        kept = st.session_state[keys.LESSON_PROGRESS] = _stored_progress()
-    return kept
+    class board (a reload or another device keeps it) and written back with every answer.
+    Whose it is counts: a student who joins (or leaves) a class mid-session gets that
+    student's questions, so that student's progress, not the tries of the questions before."""
+    owner = _owner()
+    if (
+        keys.LESSON_PROGRESS not in st.session_state
+        or st.session_state.get(keys.LESSON_OWNER) != owner
+    ):
+        st.session_state[keys.LESSON_PROGRESS] = _stored_progress()
+        st.session_state[keys.LESSON_OWNER] = owner
+    return st.session_state[keys.LESSON_PROGRESS]
+
+
+def _owner() -> str:
+    """Whose progress the session holds: the class student's name, or "" outside a class."""
+    joined = member()
+    return "" if joined is None else f"{joined['class_code']}/{joined['nickname']}"
 
 
 def _stored_progress() -> dict[str, lesson.StepProgress]:
@@ -89,21 +101,24 @@ def show_progress() -> None:
 
 
 def choose_step() -> str:
-    """The step picker: numbers, a tick on the solved ones; kept in the session."""
+    """The step picker: numbers, a tick on the solved ones; the step is kept in the session
+    (`keys.LESSON_STEP`), so a student who follows "Try it in the app" comes back to it."""
     done = progress()
     labels = {
         step: f"{number}{' ✓' if done.get(step, lesson.StepProgress()).solved else ''}"
         for number, step in enumerate(lesson.STEPS, start=1)
     }
-    st.session_state.setdefault(keys.LESSON_STEP, lesson.STEPS[0])
+    if st.session_state.get(keys.LESSON_STEP) not in lesson.STEPS:
+        st.session_state[keys.LESSON_STEP] = lesson.STEPS[0]
     st.segmented_control(
         t("lesson.step_picker"),
         lesson.STEPS,
         format_func=labels.__getitem__,
-        key=keys.LESSON_STEP,
+        required=True,
         label_visibility="collapsed",
+        **kept("lesson_step_picker", keys.LESSON_STEP),
     )
-    return st.session_state.get(keys.LESSON_STEP) or lesson.STEPS[0]
+    return st.session_state[keys.LESSON_STEP]
 
 
 def show_step(step: str) -> None:
@@ -190,7 +205,8 @@ def show_check(step: str, check: lesson.Check, values: dict) -> None:
             st.radio(
                 t("lesson.answer"),
                 check.choices,
-                format_func=lambda choice: t(f"lesson.choice_{choice}"),
+                # The labels of this run's language, fixed now (not looked up later).
+                format_func={choice: t(f"lesson.choice_{choice}") for choice in check.choices}.get,
                 index=None,
                 key=f"lesson_answer_{step}",
             )

@@ -9,6 +9,8 @@ no TensorFlow), so that the training loop can apply them to every batch, new eac
 - `elastic`: a smooth random displacement field (Simard et al. 2003): the wobble of a hand;
 - `stroke_width`: thinner (a ballpoint) or thicker (a marker) strokes, by grey-level erosion
   or dilation with a 3x3 cross, by a fractional amount;
+- `low_resolution`: the digit rebuilt from a coarse grid (7x7 to 14x14 squares) and redrawn
+  with a hard-edged pen: a small or blurred scan, a digit drawn in a few big pixels;
 - `augment_batch`: all of them with the ranges of a `RobustAugment`, as uint8 in and out.
 
 Every function takes (N, 28, 28) digits with values 0-1 (floats) and returns the same shape
@@ -40,6 +42,8 @@ class RobustAugment:
         thinner: the most a stroke is thinned (1: one erosion step).
         thicker: the most a stroke is thickened (2: two dilation steps).
         share: the share of digits changed at all; the rest stay as MNIST has them.
+        coarse: the share of the changed digits also rebuilt from a coarse grid
+            (`low_resolution`; 0: none).
     """
 
     rotation: float = 12.0
@@ -50,6 +54,7 @@ class RobustAugment:
     thinner: float = 0.8
     thicker: float = 1.5
     share: float = 0.9
+    coarse: float = 0.0
 
     def __post_init__(self) -> None:
         for name, high, example in (
@@ -61,6 +66,7 @@ class RobustAugment:
             ("thinner", 1.0, "0.8"),
             ("thicker", 3.0, "1.5"),
             ("share", 1.0, "0.9"),
+            ("coarse", 1.0, "0.2"),
         ):
             check_number("RobustAugment", name, getattr(self, name), 0.0, high, example)
 
@@ -183,6 +189,61 @@ def stroke_width(images, amounts) -> np.ndarray:
     return out
 
 
+COARSEST, FINEST = 7, 14  # the coarse grids' sides, squares
+
+
+def _area_matrix(side: int) -> np.ndarray:
+    """(side, 28) weights that average 28 pixels into `side` equal cells (area overlap)."""
+    edges = np.linspace(0, IMAGE_SIZE, side + 1)
+    left, right = np.arange(IMAGE_SIZE), np.arange(1, IMAGE_SIZE + 1)
+    overlap = np.clip(
+        np.minimum(edges[1:, None], right[None, :]) - np.maximum(edges[:-1, None], left[None, :]),
+        0.0,
+        None,
+    )
+    return (overlap / overlap.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def _linear_matrix(side: int) -> np.ndarray:
+    """(28, side) weights of linear interpolation from `side` cells back to 28 pixels."""
+    centres = (np.arange(IMAGE_SIZE) + 0.5) * side / IMAGE_SIZE - 0.5
+    centres = np.clip(centres, 0, side - 1)
+    low = np.floor(centres).astype(int)
+    high = np.minimum(low + 1, side - 1)
+    weights = np.zeros((IMAGE_SIZE, side), dtype=np.float32)
+    rows = np.arange(IMAGE_SIZE)
+    np.add.at(weights, (rows, low), 1.0 - (centres - low))
+    np.add.at(weights, (rows, high), centres - low)
+    return weights
+
+
+def _blur3(batch: np.ndarray) -> np.ndarray:
+    """A 3x3 box average (the soft edge a resampled drawing gets)."""
+    padded = np.pad(batch, ((0, 0), (1, 1), (1, 1)))
+    total = sum(
+        padded[:, r : r + IMAGE_SIZE, c : c + IMAGE_SIZE] for r in range(3) for c in range(3)
+    )
+    return total / np.float32(9.0)
+
+
+def low_resolution(images, rng: np.random.Generator, *, coarsest=COARSEST, finest=FINEST):
+    """Each digit averaged onto its own coarse grid (a side from `coarsest` to `finest`
+    squares), smoothed back to 28x28 and redrawn by a hard-edged pen at a random ink
+    threshold, its edges softened as a resampled drawing's are: a digit scanned small, or
+    drawn in a few big pixels and read back through the canvas."""
+    batch = _as_batch(images)
+    sides = rng.integers(coarsest, finest + 1, len(batch))
+    smooth = np.empty_like(batch)
+    for side in np.unique(sides):
+        chosen = sides == side
+        down, up = _area_matrix(int(side)), _linear_matrix(int(side))
+        smooth[chosen] = up @ (down @ batch[chosen] @ down.T) @ up.T
+    peak = smooth.max(axis=(1, 2), keepdims=True) + np.float32(1e-6)
+    threshold = rng.uniform(0.3, 0.55, (len(batch), 1, 1)).astype(np.float32)
+    pen = np.clip((smooth / peak - threshold) * np.float32(6.0) + np.float32(0.5), 0.0, 1.0)
+    return np.clip(np.float32(0.5) * pen + np.float32(0.5) * _blur3(pen), 0.0, 1.0)
+
+
 def augment_batch(images, rng: np.random.Generator, augment: RobustAugment) -> np.ndarray:
     """A batch of digits changed as `augment` says: `share` of them get a random affine change
     and elastic wobble (one resampling) and a random stroke width; the rest are unchanged.
@@ -200,6 +261,10 @@ def augment_batch(images, rng: np.random.Generator, augment: RobustAugment) -> n
     changed = np.clip(_sample(batch, rows, cols), 0.0, 1.0)
     amounts = rng.uniform(-augment.thinner, augment.thicker, count)
     changed = stroke_width(changed, amounts)
+    if augment.coarse > 0:
+        coarse = rng.uniform(0.0, 1.0, count) < augment.coarse
+        if coarse.any():
+            changed[coarse] = low_resolution(changed[coarse], rng)
     keep = rng.uniform(0.0, 1.0, count) >= augment.share
     changed[keep] = batch[keep]
     if as_uint8:

@@ -145,11 +145,13 @@ def _augmenter(augment: AugmentConfig, seed):
 
 def _hands(augment: AugmentConfig) -> RobustAugment:
     """The recipe's rotation, shift and zoom in `RobustAugment`'s units (degrees, pixels, a
-    relative size), with its defaults for the slant, the wobble and the pens."""
+    relative size) and its coarse share, with its defaults for the slant, the wobble and the
+    pens."""
     return RobustAugment(
         rotation=augment.rotation * 360.0,
         shift=augment.shift * IMAGE_SIZE,
         scale=augment.zoom,
+        coarse=augment.coarse,
     )
 
 

@@ -29,7 +29,7 @@ def test_every_step_renders_with_its_question(language):
     assert_no_exception(at)
     assert at.title[0].value == translate("nav.lesson", language)
     for number, step in enumerate(lesson.STEPS, start=1):
-        at.segmented_control(key="lesson_step").set_value(step).run()
+        at.segmented_control(key="lesson_step_picker").set_value(step).run()
         assert_no_exception(at)
         title = translate(f"lesson.{step}_title", language)
         expected = translate(
@@ -240,3 +240,57 @@ def test_the_training_steps_wait_for_a_training_then_show_it():
     assert translate("lesson.no_training_yet") in [info.value for info in at.info]
     at = open_page(PAGE, lesson_step="testing")
     assert translate("lesson.no_comparison_yet") in [info.value for info in at.info]
+
+
+@pytest.mark.parametrize(("seed", "language"), [(1, "en"), (2, "zh"), (3, "en")])
+@pytest.mark.parametrize("step", [step for step in lesson.STEPS if step != "predict"])
+def test_every_check_refuses_a_wrong_answer_with_a_hint_and_takes_the_right_one(
+    step, seed, language
+):
+    """Each step's check, in several students' variants: a wrong answer gets "not yet" and
+    the hint; the variant's own right answer (computed by `cnn.lesson`) is taken."""
+    check = lesson.check_for(step, seed)
+    if check.choices:
+        wrong = next(choice for choice in check.choices if choice != check.answer)
+    else:
+        wrong = float(check.answer) + 7 + check.tolerance * 10
+    at = open_page(PAGE, language, lesson_seed=seed, lesson_step=step)
+    answer(at, step, wrong)
+    assert_no_exception(at)
+    assert translate("lesson.wrong", language) in [w.value for w in at.warning]
+    values = {**check.values, "answer": "?"}
+    hint = translate(f"lesson.{step}_hint", language, **values)
+    assert any(hint in info.value for info in at.info), step
+    assert translate("lesson.right", language) not in [s.value for s in at.success]
+    answer(at, step, check.answer)
+    assert translate("lesson.right", language) in [s.value for s in at.success]
+    assert at.session_state["lesson_progress"][step].solved
+
+
+def test_the_step_is_kept_across_pages():
+    """A student who follows "Try it in the app" and comes back finds the same step."""
+    at = open_page(PAGE)
+    at.segmented_control(key="lesson_step_picker").set_value("pooling").run()
+    at.switch_page("pages/architecture.py").run()
+    at.switch_page(PAGE).run()
+    assert_no_exception(at)
+    assert at.segmented_control(key="lesson_step_picker").value == "pooling"
+    title = translate("lesson.pooling_title")
+    assert any(title in header.value for header in at.subheader)
+
+
+def test_joining_a_class_mid_session_brings_that_students_questions_and_progress():
+    """Tries on this session's own questions do not carry over to the questions of the
+    class student the visitor becomes."""
+    seed = 4
+    at = open_page(PAGE, lesson_seed=seed, lesson_step="data")
+    answer(at, "data", lesson.check_for("data", seed).answer)
+    assert at.session_state["lesson_progress"]["data"].solved
+    at.session_state["class_member"] = {"nickname": "Ada", "class_code": "", "token": "x"}
+    at.run()
+    assert_no_exception(at)
+    record = at.session_state["lesson_progress"].get("data", lesson.StepProgress())
+    assert not record.solved and record.tries == 0
+    ada = lesson.check_for("data", lesson.student_seed("/Ada"))
+    expected = translate("lesson.data_question", **ada.values)
+    assert any(expected in m.value for m in at.markdown)

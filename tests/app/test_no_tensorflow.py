@@ -104,7 +104,7 @@ from cnn.lesson import STEPS
 
 at.switch_page("pages/lesson.py").run()
 for step in STEPS:  # every step's live example: the explainers, the canvas, the charts
-    at.segmented_control(key="lesson_step").set_value(step).run()
+    at.segmented_control(key="lesson_step_picker").set_value(step).run()
     no_exception(at, f"the lesson's step {step!r}")
 for page in ("pages/home.py", "pages/lesson.py", "pages/dataset.py", "pages/architecture.py"):
     at.switch_page(page).run()

@@ -91,7 +91,7 @@ def lesson_alert(page, key: str, **values):
 
 def open_step(page, step: str) -> None:
     """Pick `step` in the step picker and wait for its heading and its check."""
-    picker = page.locator(".st-key-lesson_step")
+    picker = page.locator(".st-key-lesson_step_picker")
     picker.get_by_role("radio", name=re.compile(f"^{step_number(step)}( ✓)?$")).click()
     expect(page.locator(MAIN).get_by_text(step_heading(step), exact=True)).to_be_visible(
         timeout=RUN_TIMEOUT_MS
@@ -234,7 +234,7 @@ def test_a_students_lesson_shows_in_the_teachers_live_view(
                 text("lesson.progress", solved=len(ANSWERS), total=len(lesson.STEPS))
             )
         ).to_be_visible()
-        picker = student.locator(".st-key-lesson_step")
+        picker = student.locator(".st-key-lesson_step_picker")
         for step in lesson.STEPS:
             solved = step in dict(ANSWERS)
             label = f"{step_number(step)}{' ✓' if solved else ''}"

@@ -28,7 +28,9 @@ def test_every_change_keeps_shape_and_range(digits):
         aug.affine(digits, rng()),
         aug.elastic(digits, rng()),
         aug.stroke_width(digits, rng().uniform(-1, 2, len(digits))),
+        aug.low_resolution(digits, rng()),
         aug.augment_batch(digits, rng(), aug.RobustAugment()),
+        aug.augment_batch(digits, rng(), aug.RobustAugment(coarse=1.0)),
     ):
         assert changed.shape == digits.shape and changed.dtype == np.float32
         assert changed.min() >= 0.0 and changed.max() <= 1.0
@@ -103,5 +105,69 @@ def test_bad_settings_are_refused_by_name():
         aug.RobustAugment(shear=90.0)
     with pytest.raises(ValueError, match="share"):
         aug.RobustAugment(share=-0.1)
+    with pytest.raises(ValueError, match="coarse"):
+        aug.RobustAugment(coarse=1.5)
     with pytest.raises(ValueError, match="28, 28"):
         aug.affine(np.zeros((2, 20, 20)), rng())
+
+
+def test_a_coarse_grid_loses_the_fine_detail_and_keeps_the_digit(digits):
+    """A one-pixel checkerboard (detail finer than any grid) averages away to a flat field;
+    a digit keeps its place and most of its ink, redrawn with hard edges."""
+    checker = (np.indices((28, 28)).sum(axis=0) % 2).astype(np.float32)[None]
+    flat = aug.low_resolution(np.repeat(checker, 4, axis=0), rng())
+    assert flat[:, 2:-2, 2:-2].std(axis=(1, 2)).max() < 0.05 * checker.std()  # (edges: the frame)
+    coarse = aug.low_resolution(digits, rng(3))
+    moved = np.array(
+        [
+            np.hypot(*np.subtract(centre_of_mass(before), centre_of_mass(after)))
+            for before, after in zip(digits, coarse, strict=True)
+        ]
+    )
+    assert moved.max() <= 3.0 and moved.mean() <= 1.0  # a thin stroke may vanish, not move
+    overlap = ((digits > 0.5) & (coarse > 0.5)).sum() / (digits > 0.5).sum()
+    assert overlap > 0.7
+    # A pen, not a blur: most pixels are clearly ink or clearly paper.
+    assert ((coarse > 0.15) & (coarse < 0.85)).mean() < 0.25
+
+
+def test_the_coarse_share_is_the_share_of_digits_rebuilt(digits):
+    settings = aug.RobustAugment(
+        share=1.0, rotation=0, shift=0, scale=0, shear=0, elastic=0, thinner=0, thicker=0
+    )
+    plain = aug.augment_batch(digits, rng(5), settings)
+    np.testing.assert_allclose(plain, digits, atol=1e-5)
+    rebuilt = aug.augment_batch(
+        digits,
+        rng(5),
+        aug.RobustAugment(
+            share=1.0,
+            rotation=0,
+            shift=0,
+            scale=0,
+            shear=0,
+            elastic=0,
+            thinner=0,
+            thicker=0,
+            coarse=1.0,
+        ),
+    )
+    changed = np.abs(rebuilt - digits).max(axis=(1, 2)) > 0.2
+    assert changed.all()
+    some = aug.augment_batch(
+        digits,
+        rng(5),
+        aug.RobustAugment(
+            share=1.0,
+            rotation=0,
+            shift=0,
+            scale=0,
+            shear=0,
+            elastic=0,
+            thinner=0,
+            thicker=0,
+            coarse=0.5,
+        ),
+    )
+    share = (np.abs(some - digits).max(axis=(1, 2)) > 0.2).mean()
+    assert 0.25 < share < 0.75

@@ -123,6 +123,9 @@ def test_the_most_missed_checks_are_on_top_with_ties_in_the_lessons_order():
     assert figure.layout.xaxis.title.text == "Wrong answers"
     assert figure.layout.yaxis.title.text == "Step"
     assert figure.layout.xaxis.dtick == 1
+    # The counts written upright beside the bars (inside, Plotly turned them sideways).
+    assert list(bars.text) == [4, 1, 1, 0]
+    assert bars.textposition == "outside" and bars.textangle == 0
 
 
 def test_no_wrong_answers_still_draws_every_step():
