@@ -20,7 +20,7 @@ misread.
 from __future__ import annotations
 
 import numpy as np
-from common import add_model_option, load_data, load_model, parser, report
+from common import add_model_option, load_data, load_model, most_confused, parser, report
 from PIL import Image
 
 import cnn
@@ -70,10 +70,6 @@ def main() -> None:
     predicted = cnn.predict_probabilities(model, np.stack(read)).argmax(axis=1)
     right = (predicted == labels) & ~refused
     clean = cnn.predict_probabilities(model, digits).argmax(axis=1) == labels
-    confusions = {}
-    for truth, guess in zip(labels[~right], predicted[~right], strict=True):
-        key = f"{truth}->{guess}"
-        confusions[key] = confusions.get(key, 0) + 1
     report(
         {
             "benchmark": "coarse_digits",
@@ -85,7 +81,7 @@ def main() -> None:
             "accuracy_unscanned": round(float(clean.mean()), 4),
             "refused_by_canvas": int(refused.sum()),
             "by_digit": {str(d): round(float(right[labels == d].mean()), 4) for d in range(10)},
-            "most_confused": dict(sorted(confusions.items(), key=lambda kv: -kv[1])[:8]),
+            "most_confused": most_confused(labels, predicted),
         },
         args.out,
     )

@@ -15,7 +15,7 @@ measured: no model here is trained or tuned on it.
 from __future__ import annotations
 
 import numpy as np
-from common import add_model_option, load_model, parser, report
+from common import add_model_option, load_model, most_confused, parser, report
 
 import cnn
 from cnn.images.drawing import INK_STYLES
@@ -56,10 +56,6 @@ def main() -> None:
     predicted = cnn.predict_probabilities(model, np.stack(read)).argmax(axis=1)
     right = predicted == labels
     styles = np.array(styles)
-    confusions = {}
-    for truth, guess in zip(labels[~right], predicted[~right], strict=True):
-        key = f"{truth}->{guess}"
-        confusions[key] = confusions.get(key, 0) + 1
     report(
         {
             "benchmark": "other_writers",
@@ -69,7 +65,7 @@ def main() -> None:
             "accuracy": round(float(right.mean()), 4),
             "by_style": {s: round(float(right[styles == s].mean()), 4) for s in INK_STYLES},
             "by_digit": {str(d): round(float(right[labels == d].mean()), 4) for d in range(10)},
-            "most_confused": dict(sorted(confusions.items(), key=lambda kv: -kv[1])[:8]),
+            "most_confused": most_confused(labels, predicted),
             "target": 0.95,
         },
         args.out,

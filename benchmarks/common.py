@@ -139,3 +139,12 @@ def run_child(code: str, *args: str, timeout: float = 600) -> dict:
     )
     lines = child.stdout.strip().splitlines()
     return json.loads(lines[-1]) if lines else {"outcome": child.stderr[-300:]}
+
+
+def most_confused(labels, predicted, most: int = 8) -> dict[str, int]:
+    """The commonest misreadings, "true->read": count, most first."""
+    counts: dict[str, int] = {}
+    for truth, guess in zip(labels, predicted, strict=True):
+        if truth != guess:
+            counts[f"{truth}->{guess}"] = counts.get(f"{truth}->{guess}", 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1])[:most])

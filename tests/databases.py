@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy
@@ -42,6 +43,21 @@ def postgres_admin():
     engine.dispose()
 
 
+@contextmanager
+def fresh_schema(admin, prefix: str = "cnn_lab_test"):
+    """A URL of the test server whose tables live in a new schema, dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with admin.begin() as conn:
+        conn.execute(sqlalchemy.text(f'CREATE SCHEMA "{name}"'))
+    url = make_url(admin.url).update_query_dict({"options": f"-csearch_path={name}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        classroom.dispose_engines()
+        with admin.begin() as conn:
+            conn.execute(sqlalchemy.text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
     """A database URL with nothing in it yet: a SQLite file, or a fresh PostgreSQL schema."""
@@ -51,12 +67,13 @@ def database_url(request, tmp_path):
         yield f"sqlite:///{folder / 'board.db'}"
         classroom.dispose_engines()
         return
-    admin = request.getfixturevalue("postgres_admin")
-    name = f"cnn_lab_test_{uuid.uuid4().hex[:12]}"
-    with admin.begin() as conn:
-        conn.execute(sqlalchemy.text(f'CREATE SCHEMA "{name}"'))
-    url = make_url(admin.url).update_query_dict({"options": f"-csearch_path={name}"})
-    yield url.render_as_string(hide_password=False)
-    classroom.dispose_engines()
-    with admin.begin() as conn:
-        conn.execute(sqlalchemy.text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+    with fresh_schema(request.getfixturevalue("postgres_admin")) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_schema_url(postgres_admin):
+    """A PostgreSQL URL in a fresh schema of its own (the browser tests' app servers share
+    it)."""
+    with fresh_schema(postgres_admin, "cnn_lab_browser") as url:
+        yield url

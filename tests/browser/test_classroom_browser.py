@@ -9,12 +9,12 @@ end, under a random class code.
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from contextlib import ExitStack, contextmanager
 
 import pytest
+from databases import postgres_admin, postgres_schema_url  # noqa: F401 (fixtures)
 
 from .server import (
     ARTIFACTS,
@@ -41,14 +41,9 @@ expect = pytest.importorskip("playwright.sync_api").expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(400)]
 
-POSTGRES_ENV = "CNN_LAB_TEST_POSTGRES_URL"
 CLASS_DIGITS_LABEL = re.compile(
     "^" + re.escape(text("class.shipped_on_class", count=999)).replace("999", r"(\d+)") + "$"
 )
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def join_class(page, nickname: str, class_code: str | None = None) -> None:
@@ -116,37 +111,6 @@ def test_drawn_digit_added_shows_on_class_page(page, app_server):
     screenshot(page, "class_digit_on_class_page")
 
 
-@pytest.fixture
-def postgres_schema_url():
-    """A PostgreSQL URL whose tables live in a fresh schema, dropped afterwards."""
-    url = os.environ.get(POSTGRES_ENV, "").strip()
-    if not url:
-        message = (
-            f"The two-server test needs PostgreSQL: set {POSTGRES_ENV}=postgresql+psycopg://"
-            "user@127.0.0.1:5432/db (.ci/run starts a server and sets it) to run it"
-        )
-        if _in_ci():
-            pytest.fail(f"{message}. CI is set, so a missing server is a failure, not a skip.")
-        pytest.skip(message)
-    import sqlalchemy
-    from sqlalchemy.engine import make_url
-
-    import classroom
-
-    admin = sqlalchemy.create_engine(url)
-    name = f"cnn_lab_browser_{uuid.uuid4().hex[:12]}"
-    with admin.begin() as conn:
-        conn.execute(sqlalchemy.text(f'CREATE SCHEMA "{name}"'))
-    schema_url = make_url(url).update_query_dict({"options": f"-csearch_path={name}"})
-    try:
-        yield schema_url.render_as_string(hide_password=False)
-    finally:
-        classroom.dispose_engines()
-        with admin.begin() as conn:
-            conn.execute(sqlalchemy.text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
-        admin.dispose()
-
-
 @contextmanager
 def session_page(browser, name: str):
     """A page in a fresh browser context, closed on exit; a screenshot if the test fails."""
@@ -163,7 +127,7 @@ def session_page(browser, name: str):
         tab.context.close()
 
 
-def test_two_servers_share_one_postgresql_board(browser, postgres_schema_url):
+def test_two_servers_share_one_postgresql_board(browser, postgres_schema_url):  # noqa: F811
     import classroom
 
     code = f"ROOM-{uuid.uuid4().hex[:6].upper()}"

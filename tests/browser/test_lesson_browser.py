@@ -2,7 +2,7 @@
 steps' checks (one wrong try first), and the teacher's live view on another server, on the
 same PostgreSQL board, shows that student with those steps solved and the tries counted.
 
-The two servers share one database (`postgres_schema_url`, from the classroom browser test:
+The two servers share one database (`postgres_schema_url`, from tests/databases.py:
 skipped without CNN_LAB_TEST_POSTGRES_URL, a failure when CI is set). The answers are computed
 from `cnn.lesson` for the student's own variant (the seed of class code and nickname), never
 typed in; the teacher's view is read as it renders: the grid's accessible table (Glide draws
@@ -18,6 +18,7 @@ import uuid
 from contextlib import ExitStack
 
 import pytest
+from databases import postgres_admin, postgres_schema_url  # noqa: F401 (fixtures)
 
 from .server import (
     ARTIFACTS,
@@ -32,9 +33,7 @@ from .server import (
     wait_for_idle,
     warm_up,
 )
-
-# postgres_schema_url is a fixture: imported, pytest finds it here (the test names it).
-from .test_classroom_browser import join_class, postgres_schema_url, session_page  # noqa: F401
+from .test_classroom_browser import join_class, session_page
 
 # Without the playwright package the whole module skips (conftest says how to install it).
 expect = pytest.importorskip("playwright.sync_api").expect

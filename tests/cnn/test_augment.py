@@ -131,43 +131,17 @@ def test_a_coarse_grid_loses_the_fine_detail_and_keeps_the_digit(digits):
     assert ((coarse > 0.15) & (coarse < 0.85)).mean() < 0.25
 
 
+def only_coarse(coarse: float) -> aug.RobustAugment:
+    """Every digit "changed", by nothing but the coarse grid (with share `coarse`)."""
+    still = {"rotation": 0, "shift": 0, "scale": 0, "shear": 0, "elastic": 0}
+    return aug.RobustAugment(share=1.0, thinner=0, thicker=0, coarse=coarse, **still)
+
+
 def test_the_coarse_share_is_the_share_of_digits_rebuilt(digits):
-    settings = aug.RobustAugment(
-        share=1.0, rotation=0, shift=0, scale=0, shear=0, elastic=0, thinner=0, thicker=0
-    )
-    plain = aug.augment_batch(digits, rng(5), settings)
-    np.testing.assert_allclose(plain, digits, atol=1e-5)
-    rebuilt = aug.augment_batch(
-        digits,
-        rng(5),
-        aug.RobustAugment(
-            share=1.0,
-            rotation=0,
-            shift=0,
-            scale=0,
-            shear=0,
-            elastic=0,
-            thinner=0,
-            thicker=0,
-            coarse=1.0,
-        ),
-    )
-    changed = np.abs(rebuilt - digits).max(axis=(1, 2)) > 0.2
-    assert changed.all()
-    some = aug.augment_batch(
-        digits,
-        rng(5),
-        aug.RobustAugment(
-            share=1.0,
-            rotation=0,
-            shift=0,
-            scale=0,
-            shear=0,
-            elastic=0,
-            thinner=0,
-            thicker=0,
-            coarse=0.5,
-        ),
-    )
-    share = (np.abs(some - digits).max(axis=(1, 2)) > 0.2).mean()
-    assert 0.25 < share < 0.75
+    def rebuilt(coarse: float) -> np.ndarray:
+        changed = aug.augment_batch(digits, rng(5), only_coarse(coarse))
+        return np.abs(changed - digits).max(axis=(1, 2)) > 0.2
+
+    assert not rebuilt(0.0).any()
+    assert rebuilt(1.0).all()
+    assert 0.25 < rebuilt(0.5).mean() < 0.75
