@@ -158,6 +158,7 @@ def show_drawing_done(check: lesson.Check, values: dict) -> None:
     record = progress().setdefault("predict", lesson.StepProgress())
     if not record.solved and check.answer in st.session_state.get(keys.LESSON_DRAWN, set()):
         _record_answer("predict", True)
+        st.rerun()  # the progress bar and the picker's tick, drawn above, show it at once
     if record.solved:
         st.success(t("lesson.right"), icon=":material/check_circle:")
 

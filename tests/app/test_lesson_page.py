@@ -133,6 +133,11 @@ def test_the_last_step_is_done_by_a_drawing_read_as_the_students_digit():
     at = open_page(PAGE, lesson_seed=seed, lesson_step="predict", lesson_drawn={digit})
     assert translate("lesson.right") in [s.value for s in at.success]
     assert at.session_state["lesson_progress"]["predict"].solved
+    # At once in the progress bar and the picker above the step (drawn before it was done).
+    solved = translate("lesson.progress", solved=1, total=len(lesson.STEPS))
+    assert solved in at.get("progress")[0].proto.text
+    labels = at.segmented_control(key="lesson_step_picker").proto.options
+    assert labels[-1].content == f"{len(lesson.STEPS)} ✓"
 
 
 def test_a_students_progress_is_kept_on_the_class_board(class_board_both, monkeypatch):

@@ -26,7 +26,9 @@ from .server import (
     RUN_TIMEOUT_MS,
     StreamlitServer,
     assert_no_exception,
+    draw,
     go_to,
+    metric,
     open_app,
     screenshot,
     text,
@@ -265,3 +267,36 @@ def test_a_students_lesson_shows_in_the_teachers_live_view(
     }, rows
     for row in rows:
         assert row["started_at"] and row["finished_at"], row  # begun and finished: both times
+
+
+def test_the_last_step_is_done_by_drawing_on_the_lessons_own_canvas(page, app_server):
+    """A student whose last step asks for a digit we can draw (0, 1 or 7) draws it on the
+    step's canvas: the model in use reads it, and the step is solved, ticked in the picker."""
+    from cnn import lesson
+
+    from .test_predict_drawing import DIGITS
+
+    strokes = {digit: path for digit, path in DIGITS.values()}
+    nickname = next(
+        name
+        for name in (f"Pen{number}" for number in range(200))
+        if lesson_checks("", name)["predict"].answer in strokes
+    )
+    digit = lesson_checks("", nickname)["predict"].answer
+    open_app(page, app_server.url, "classroom")
+    join_class(page, nickname)
+    go_to(page, text("nav.lesson"), text("nav.lesson"))
+    picker = page.locator(".st-key-lesson_step_picker")
+    picker.get_by_role("radio", name=re.compile(f"^{len(lesson.STEPS)}( ✓)?$")).click()
+    question = text("lesson.predict_question", digit=digit)
+    expect(page.locator(MAIN).get_by_text(question, exact=True)).to_be_visible(
+        timeout=RUN_TIMEOUT_MS
+    )
+    wait_for_idle(page)
+    expect(lesson_alert(page, "lesson.right")).to_have_count(0)
+    draw(page, strokes[digit])
+    expect(lesson_alert(page, "lesson.right")).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    expect(metric(page, text("predict.prediction"))).to_contain_text(str(digit))
+    expect(picker.get_by_role("radio", name=f"{len(lesson.STEPS)} ✓")).to_be_visible()
+    screenshot(page, "lesson_drawn")
+    assert_no_exception(page)
