@@ -1,6 +1,7 @@
 """Synthetic phone photos of MNIST digits written on paper (for tests and benchmarks).
 
-`synthetic_photo` renders a 28x28 MNIST digit large, in black, blue or pencil ink, on plain,
+`synthetic_photo` renders a 28x28 MNIST digit large, in black, blue or pencil ink (as wide as
+MNIST's strokes, or with a thin pen along its centre line: `pen_width`), on plain,
 ruled or squared paper, then photographs it: uneven light (a gradient from one side and a
 soft shadow), dust specks, lens blur, sensor noise and JPEG compression, at phone sizes from
 480x640 to 1024x768, portrait or landscape. The same `rng` seed gives the same photo.
@@ -12,6 +13,8 @@ import io
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
+
+from cnn.images.geometry import box_extreme
 
 PAPERS = ("plain", "ruled", "squared")
 INKS = ("black", "blue", "pencil")
@@ -42,6 +45,41 @@ def _digit_alpha(digit: np.ndarray, height: int, angle: float, rng) -> np.ndarra
     # MNIST's soft edges, scaled up, are blurry ramps; a pen's stroke has a sharp edge.
     level = rng.uniform(0.3, 0.5)
     return np.clip((values - level) / 0.25 + 0.5, 0.0, 1.0)
+
+
+def skeleton(mask: np.ndarray) -> np.ndarray:
+    """A one-pixel, 8-connected centre line of `mask` (Zhang and Suen's thinning, 1984)."""
+    image = np.pad(np.asarray(mask, dtype=np.uint8), 1)
+    changed = True
+    while changed:
+        changed = False
+        for sub_step in (0, 1):
+            centre = image[1:-1, 1:-1]
+            # The 8 neighbours, clockwise from the one above: P2 ... P9.
+            ring = [
+                image[:-2, 1:-1], image[:-2, 2:], image[1:-1, 2:], image[2:, 2:],
+                image[2:, 1:-1], image[2:, :-2], image[1:-1, :-2], image[:-2, :-2],
+            ]  # fmt: skip
+            count = sum(n.astype(np.int16) for n in ring)
+            turns = sum(
+                ((ring[i] == 0) & (ring[(i + 1) % 8] == 1)).astype(np.int16) for i in range(8)
+            )
+            p2, p4, p6, p8 = ring[0], ring[2], ring[4], ring[6]
+            if sub_step == 0:
+                corner = ((p2 * p4 * p6) == 0) & ((p4 * p6 * p8) == 0)
+            else:
+                corner = ((p2 * p4 * p8) == 0) & ((p2 * p6 * p8) == 0)
+            remove = (centre == 1) & (count >= 2) & (count <= 6) & (turns == 1) & corner
+            if remove.any():
+                centre[remove] = 0
+                changed = True
+    return image[1:-1, 1:-1].astype(bool)
+
+
+def _thin_pen(alpha: np.ndarray, width: int) -> np.ndarray:
+    """The digit's centre line drawn again with a pen `width` px wide (a ballpoint)."""
+    line = skeleton(alpha > 0.5).astype(np.float32)
+    return box_extreme(line, width, np.maximum) if width > 1 else line
 
 
 def _lines(shape, paper: str, rng, blur: float) -> np.ndarray:
@@ -113,6 +151,7 @@ def synthetic_photo(
     digit_height: int | None = None,
     quality: int | None = None,
     encode: bool = True,
+    pen_width: int | None = None,
 ) -> bytes | np.ndarray:
     """A phone photo of `digit` (a 28x28 MNIST image, uint8 0-255 or floats 0-1) written on
     paper; an image without ink gives a photo of the blank page.
@@ -125,6 +164,8 @@ def synthetic_photo(
         digit_height: the digit's height in px; default 150-400 (at most 60 % of the height).
         quality: JPEG quality; default 60-90.
         encode: True: JPEG bytes, as a phone sends them; False: the (h, w, 3) uint8 array.
+        pen_width: None: strokes as wide as MNIST's, scaled (a marker); a number of px: the
+            digit's centre line written with a pen that wide (a ballpoint: 2-4 px).
     """
     if paper not in PAPERS:
         raise ValueError(f"paper = {paper!r}: expected one of {PAPERS}.")
@@ -154,6 +195,8 @@ def synthetic_photo(
     height = digit_height or int(rng.integers(150, 401))
     height = min(height, int(0.6 * h))
     alpha = _digit_alpha(digit, height, rng.uniform(-10, 10), rng)
+    if alpha is not None and pen_width is not None:
+        alpha = _thin_pen(alpha, int(pen_width))
     if alpha is not None:
         alpha = alpha[: int(0.84 * h), : int(0.84 * w)]
         ah, aw = alpha.shape

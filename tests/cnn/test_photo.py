@@ -94,6 +94,43 @@ def test_photos_of_digits_on_paper_are_read_right(sample, model):
     assert right.mean() - naive_right.mean() >= 0.4
 
 
+def test_the_skeleton_is_a_one_pixel_centre_line():
+    from cnn.images.photo_synth import skeleton
+
+    bar = np.zeros((40, 60), bool)
+    bar[15:26, 10:50] = True  # 11 px thick, 40 long
+    line = skeleton(bar)
+    assert line.any() and (line <= bar).all()
+    rows = np.flatnonzero(line.any(axis=1))
+    assert rows.size <= 2 and 18 <= rows.mean() <= 22  # thin, in the middle
+    assert np.ptp(np.flatnonzero(line.any(axis=0))) >= 25  # along most of the bar
+    ring = np.zeros((50, 50), bool)
+    ring[5:45, 5:45] = True
+    ring[15:35, 15:35] = False
+    centre = skeleton(ring)[:, 25]
+    assert not centre[15:35].any() and centre[8:12].any() and centre[38:42].any()  # an O
+
+
+def test_a_thin_pen_writes_thin_strokes_that_are_still_read(sample, model):
+    """`pen_width`: the digit's centre line in a thin pen (a ballpoint): far less ink on the
+    page than the marker-wide default, and black-ink photos of it still read right."""
+    digit = sample.x_test[0]
+    marker = synthetic_photo(digit, rng=5, encode=False, size=(640, 480), digit_height=300)
+    pen = synthetic_photo(
+        digit, rng=5, encode=False, size=(640, 480), digit_height=300, pen_width=3
+    )
+    ink = {
+        name: (photo.mean(axis=2) < 128).sum() for name, photo in (("marker", marker), ("pen", pen))
+    }
+    assert 0 < ink["pen"] < 0.5 * ink["marker"], ink
+    read, labels = [], []
+    for index in range(40):
+        photo = synthetic_photo(sample.x_test[index], ink="black", rng=index, pen_width=3)
+        read.append(photo_to_mnist(photo))
+        labels.append(int(sample.y_test[index]))
+    assert (predict(model, read) == np.array(labels)).mean() >= 0.9
+
+
 def test_light_ink_on_a_dark_page_is_read_too(sample, model):
     """Chalk on a blackboard: the same photos inverted are read as well."""
     images, labels = [], []
