@@ -23,22 +23,22 @@ with 100 students.
 from __future__ import annotations
 
 import os
-import statistics
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
 import numpy as np
-from common import ROOT, parser, report
+from common import ROOT, parser, percentile, report
 
 PASSWORD = "bench-Teacher-1"
 
 
 def percentiles(seconds: list[float]) -> dict[str, float]:
-    ordered = sorted(seconds)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {"p50_ms": round(statistics.median(ordered) * 1000, 1), "p95_ms": round(p95 * 1000, 1)}
+    return {
+        f"p{round(fraction * 100)}_ms": round(percentile(seconds, fraction) * 1000, 1)
+        for fraction in (0.5, 0.95)
+    }
 
 
 def fill_class(url: str, code: str, students: int, digits: int, rng) -> dict[str, int]:

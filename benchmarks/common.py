@@ -148,3 +148,12 @@ def most_confused(labels, predicted, most: int = 8) -> dict[str, int]:
         if truth != guess:
             counts[f"{truth}->{guess}"] = counts.get(f"{truth}->{guess}", 0) + 1
     return dict(sorted(counts.items(), key=lambda kv: -kv[1])[:most])
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """The nearest-rank percentile (None for no values)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * fraction // 1))  # ceil(n * fraction), at least 1
+    return ordered[int(rank) - 1]

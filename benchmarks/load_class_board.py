@@ -36,7 +36,7 @@ import time
 import uuid
 from pathlib import Path
 
-from common import ROOT, memory_mb, parser, report
+from common import ROOT, memory_mb, parser, percentile, report
 
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
@@ -63,20 +63,15 @@ ADDED = re.compile(
 SUBMITTED_PREFIX = text("class.submitted", accuracy="{}").split("{}")[0]
 
 
-def percentile(values: list[float], fraction: float) -> float | None:
-    """The nearest-rank percentile (None for no values)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * fraction // 1))  # ceil(n * fraction), at least 1
-    return round(ordered[int(rank) - 1], 3)
-
-
 def summary(values: list[float]) -> dict:
+    def rounded(fraction: float) -> float | None:
+        value = percentile(values, fraction)
+        return None if value is None else round(value, 3)
+
     return {
         "count": len(values),
-        "p50": percentile(values, 0.50),
-        "p95": percentile(values, 0.95),
+        "p50": rounded(0.50),
+        "p95": rounded(0.95),
         "max": round(max(values), 3) if values else None,
     }
 

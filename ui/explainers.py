@@ -211,13 +211,15 @@ def explained_map(data: cnn.Dataset, padding: str):
 
 def show_pooling_and_activation(data: cnn.Dataset, padding: str) -> None:
     """Max vs mean pooling, and ReLU vs sigmoid vs tanh, on the Convolution tab's map."""
-    show_pooling(data, padding)
-    show_activations(explained_map(data, padding)[1:])
-
-
-def show_pooling(data: cnn.Dataset, padding: str) -> None:
-    """Max vs mean pooling of the Convolution explainer's feature map."""
     kernel, feature_map, limit = explained_map(data, padding)
+    show_pooling(data, kernel, feature_map, limit)
+    show_activations(feature_map, limit)
+
+
+def show_pooling(
+    data: cnn.Dataset, kernel: np.ndarray, feature_map: np.ndarray, limit: float
+) -> None:
+    """Max vs mean pooling of the Convolution explainer's feature map (`explained_map`)."""
     out_size = feature_map.shape[0]
     label = int(data.y_train[explained_digit(data)])
     st.caption(t("arch.pool_source", label=label, size=kernel.shape[0], out=out_size))
@@ -240,10 +242,8 @@ def show_pooling(data: cnn.Dataset, padding: str) -> None:
             st.plotly_chart(figure, key=f"arch_pool_{mode}_chart", alt=title)
 
 
-def show_activations(explained: tuple[np.ndarray, float]) -> None:
-    """The three activation functions' curves, and each applied to the feature map
-    (`explained`: the map and its largest size, from `explained_map`)."""
-    feature_map, limit = explained
+def show_activations(feature_map: np.ndarray, limit: float) -> None:
+    """The three activation functions' curves, and each applied to the feature map."""
     st.subheader(t("arch.activation_header"))
     st.write(t("arch.activation_intro"))
     curves_column, maps_column = st.columns([2, 3])

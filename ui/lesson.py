@@ -27,8 +27,9 @@ TRAINED_ENOUGH = 0.97  # the last step's doing: a model of this session tests at
 def student_seed() -> int:
     """The seed of this student's variants: from the class nickname when joined (the same
     questions on every visit), else one drawn for this session."""
-    if _owner():
-        return lesson.student_seed(_owner())
+    owner = _owner()
+    if owner:
+        return lesson.student_seed(owner)
     return st.session_state.setdefault(keys.LESSON_SEED, secrets.randbits(32))
 
 

@@ -11,14 +11,20 @@ from collections.abc import Callable
 import streamlit as st
 
 import cnn
-from cnn.config import IMAGE_SIZE, PADDINGS, ModelConfig
+from cnn.config import IMAGE_SIZE, PADDINGS
 from ui import explainers, keys
 from ui.data_state import available_dataset
 from ui.digit_view import show_digit
 from ui.drawing_input import show_canvas, show_drawing_prediction
 from ui.live_training import show_history
 from ui.models import selected_model, session_run
-from ui.network_view import current_network, show_layer_table, show_parameter_counts, show_shapes
+from ui.network_view import (
+    COURSE,
+    current_network,
+    show_layer_table,
+    show_parameter_counts,
+    show_shapes,
+)
 from ui.text import t
 from ui.training_results import show_mlp_comparison
 
@@ -36,22 +42,20 @@ TRY_IT = {
     "testing": "pages/training.py",
     "predict": "pages/predict.py",
 }
-DENSE_UNITS = ModelConfig().dense_units  # the course's hidden layer, against one filter bank
 
 
 def show_local() -> None:
     """A fully connected layer on the raw image against the course's first convolution."""
-    course = ModelConfig()
-    pixels = IMAGE_SIZE * IMAGE_SIZE
-    conv = next(spec for spec in cnn.layer_specs(course) if spec.kind == "Conv2D")
+    pixels, units = IMAGE_SIZE * IMAGE_SIZE, COURSE.dense_units
+    conv = next(spec for spec in cnn.layer_specs(COURSE) if spec.kind == "Conv2D")
     with st.container(horizontal=True):
         st.metric(
-            t("lesson.local_dense", pixels=pixels, units=DENSE_UNITS),
-            f"{pixels * DENSE_UNITS + DENSE_UNITS:,}",
+            t("lesson.local_dense", pixels=pixels, units=units),
+            f"{pixels * units + units:,}",
             border=True,
         )
         st.metric(
-            t("lesson.local_conv", filters=course.filters[0], k=course.kernel_size),
+            t("lesson.local_conv", filters=COURSE.filters[0], k=COURSE.kernel_size),
             f"{conv.params:,}",
             border=True,
         )
@@ -77,6 +81,15 @@ def show_parameters(data: cnn.Dataset) -> None:
     specs = cnn.layer_specs(network)
     show_parameter_counts(network, specs)
     show_layer_table(specs)
+
+
+def show_pooling(data: cnn.Dataset) -> None:
+    explainers.show_pooling(data, *explainers.explained_map(data, current_network().padding))
+
+
+def show_activations(data: cnn.Dataset) -> None:
+    _, feature_map, limit = explainers.explained_map(data, current_network().padding)
+    explainers.show_activations(feature_map, limit)
 
 
 def show_training(data: cnn.Dataset) -> None:
@@ -112,10 +125,8 @@ EXAMPLES: dict[str, Callable[[cnn.Dataset], object]] = {
     "data": show_digit,
     "convolution": lambda data: explainers.show_convolution(data, current_network().padding),
     "padding": show_padding,
-    "pooling": lambda data: explainers.show_pooling(data, current_network().padding),
-    "activation": lambda data: explainers.show_activations(
-        explainers.explained_map(data, current_network().padding)[1:]
-    ),
+    "pooling": show_pooling,
+    "activation": show_activations,
     "parameters": show_parameters,
     "network": lambda data: show_shapes(current_network()),
     "training": show_training,
