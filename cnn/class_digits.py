@@ -76,10 +76,12 @@ def split_class_digits(images, labels, *, share: float = TRAIN_SHARE, seed: int 
     return ClassDigits(x[train], y[train], x[held], y[held])
 
 
-def with_class_digits(data: Dataset, digits: ClassDigits, *, weight: float = WEIGHT) -> Dataset:
+def with_class_digits(
+    data: Dataset, digits: ClassDigits, *, weight: float = WEIGHT, what: str = "class digits"
+) -> Dataset:
     """`data` with the class's training share in front of MNIST's training digits, repeated
     so it makes about `weight` of the digits trained on (at most `MAX_COPIES` times).
-    The held-out digits are never included."""
+    The held-out digits are never included. `what` names them in the data's source."""
     count = len(digits.train_x)
     if count == 0:
         return data
@@ -89,7 +91,7 @@ def with_class_digits(data: Dataset, digits: ClassDigits, *, weight: float = WEI
         np.concatenate([np.tile(digits.train_y, copies), np.asarray(data.y_train, np.uint8)]),
         data.x_test,
         data.y_test,
-        f"{data.source} + {count} class digits × {copies}",
+        f"{data.source} + {count} {what} × {copies}",
         data.is_sample,
     )
 

@@ -185,6 +185,12 @@ def _train(args) -> int:
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.extra_digits:
+        try:
+            data = _with_extra_digits(data, args.extra_digits, args.extra_weight)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
     print(f"Data: {data.source}")
     if data.is_sample:
         print(
@@ -228,6 +234,8 @@ def _train(args) -> int:
                     "batch_size": recipe.batch_size,
                     "validation_split": recipe.validation_split,
                     "augment": recipe.augment.enabled,
+                    "extra_digits": args.extra_digits,
+                    "extra_weight": args.extra_weight if args.extra_digits else None,
                     "seed": args.seed,
                     "train_seconds": round(seconds, 1),
                     "test_loss": result.loss,
@@ -238,6 +246,19 @@ def _train(args) -> int:
             )
         )
     return 0
+
+
+def _with_extra_digits(data, path: str, weight: float):
+    """`data` with the digits in `path` in front of its training digits (never in its
+    validation or test digits), weighing about `weight` of what is trained on."""
+    from cnn.class_digits import ClassDigits, with_class_digits
+    from cnn.writer_digits import load_extra_digits
+
+    if not 0.0 < weight < 1.0:
+        raise ValueError(f"--extra-weight {weight}: expected a number between 0 and 1")
+    x, y = load_extra_digits(path)
+    extra = ClassDigits(x, y, x[:0], y[:0])
+    return with_class_digits(data, extra, weight=weight, what=f"digits from {Path(path).name}")
 
 
 def _download(args) -> int:
@@ -297,6 +318,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="cnn (default), or mlp: the course's MLP baseline (Flatten, Dense 1000, Dropout "
         "0.5, Dense 10), trained as the course trains it; the network options below are for "
         "the CNN",
+    )
+    train.add_argument(
+        "--extra-digits",
+        help="an .npz of more 28x28 digits to learn from besides MNIST's (x_train, y_train), "
+        "e.g. data/writer_digits.npz from scripts/fetch_writer_digits.py",
+    )
+    train.add_argument(
+        "--extra-weight",
+        type=float,
+        default=0.1,
+        help="about this share of the digits trained on are the extra digits (default 0.1)",
     )
     _add_training_arguments(train)
     _add_network_arguments(train)

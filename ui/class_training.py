@@ -3,8 +3,8 @@
 In class mode, when the teacher allows it and the class has drawn enough digits, a training
 can learn from half of them (`cnn.class_digits`); the other half is held out. After the
 training the page compares, on those held-out digits only, the shipped model (trained on
-MNIST alone) with the one just trained, next to MNIST's test accuracy: the lesson of domain
-shift, and of its fix.
+MNIST and 30 more writers' digits on paper) with the one just trained, next to MNIST's test
+accuracy: the lesson of domain shift, and of its fix.
 """
 
 from __future__ import annotations

@@ -41,6 +41,7 @@ from cnn.images.photo_clean import (  # noqa: F401  (the tunable limits, importa
     MAX_COVERAGE,
     MAX_DARK,
     MIN_DIGIT,
+    MIN_DIGIT_INK,
     MIN_EDGE,
     MIN_INK,
 )

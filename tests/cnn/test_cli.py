@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import cnn
@@ -254,3 +255,38 @@ def test_main_in_process(capsys):
     assert main(["summary", "--filters", "4", "8", "--dense-units", "10"]) == 0
     expected = cnn.count_params(ModelConfig(filters=(4, 8), dense_units=10))
     assert f"Total params: {expected:,}" in capsys.readouterr().out
+
+
+def test_extra_digits_that_cannot_be_used_exit_2(tmp_path, write_mnist_npz, capsys):
+    data = write_mnist_npz(tmp_path / "tiny.npz", train=50, test=20)
+    broken = tmp_path / "extra.npz"
+    broken.write_bytes(b"not a zip")
+    code, out, err = run_main(capsys, "train", "--data", str(data), "--extra-digits", str(broken))
+    assert code == 2 and str(broken) in err and "not a readable .npz" in err
+    assert "Traceback" not in err and "Epoch" not in out
+
+    good = tmp_path / "good.npz"
+    np.savez(good, x_train=np.zeros((5, 28, 28), np.uint8), y_train=np.arange(5))
+    code, out, err = run_main(
+        capsys, "train", "--data", str(data), "--extra-digits", str(good), "--extra-weight", "2"
+    )
+    assert code == 2 and "--extra-weight 2.0" in err and "Epoch" not in out
+
+
+@pytest.mark.slow
+def test_train_with_extra_digits_adds_them_to_the_training_digits(
+    tmp_path, write_mnist_npz, sample
+):
+    data = write_mnist_npz(tmp_path / "tiny.npz", train=500, test=100)
+    extra = tmp_path / "extra.npz"
+    np.savez(extra, x_train=sample.x_test[-50:], y_train=sample.y_test[-50:])
+    metrics_path = tmp_path / "m.json"
+    result = run_cli(
+        "train", "--data", str(data), "--epochs", "1", "--seed", "1",
+        "--extra-digits", str(extra), "--extra-weight", "0.5", "--metrics", str(metrics_path),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    # 0.5 of 500 MNIST digits: the 50 extra ones 5 times over, in front of MNIST's.
+    assert "Data: MNIST, 500 train / 100 test + 50 digits from extra.npz × 5" in result.stdout
+    metrics = json.loads(metrics_path.read_text())
+    assert metrics["extra_digits"] == str(extra) and metrics["extra_weight"] == 0.5

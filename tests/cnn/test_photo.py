@@ -131,6 +131,21 @@ def test_a_thin_pen_writes_thin_strokes_that_are_still_read(sample, model):
     assert (predict(model, read) == np.array(labels)).mean() >= 0.9
 
 
+def test_a_faint_thin_pencil_line_is_read_not_refused(sample, model):
+    """A thin pencil line, blurred by the lens, is often only 8-12 % darker than the paper:
+    still the digit (`MIN_DIGIT_INK`), not "no ink". At 12 % a fifth of these were refused."""
+    refused, read, labels = 0, [], []
+    for index in range(36):
+        photo = synthetic_photo(sample.x_test[index], ink="pencil", rng=index, pen_width=3)
+        try:
+            read.append(photo_to_mnist(photo))
+            labels.append(int(sample.y_test[index]))
+        except NoInkError:
+            refused += 1
+    assert refused <= 3, refused  # 11 of these 36 at 12 %
+    assert (predict(model, read) == np.array(labels)).mean() >= 0.85
+
+
 def test_light_ink_on_a_dark_page_is_read_too(sample, model):
     """Chalk on a blackboard: the same photos inverted are read as well."""
     images, labels = [], []
