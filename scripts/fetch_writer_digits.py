@@ -62,7 +62,7 @@ def check_disjoint(counts: np.ndarray) -> None:
     measured = {row.tobytes() for row in load_digits().data.astype(np.uint8)}
     shared = sum(row.tobytes() in measured for row in counts.reshape(len(counts), -1))
     if shared:
-        raise SystemExit(f"error: {shared} digits are also in the measured set")
+        raise SystemExit(f"error: digits also in the measured set: {shared}")
 
 
 def main() -> None:

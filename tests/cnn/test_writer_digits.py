@@ -3,6 +3,8 @@ held-out split, and the .npz a training adds (`cnn.writer_digits`)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -118,3 +120,21 @@ def test_the_extra_digits_file_is_read_and_checked(tmp_path):
             np.savez(path, **content)
         with pytest.raises(ValueError, match=name.replace(".", r"\.")):
             writer_digits.load_extra_digits(path)
+
+
+def test_the_fetch_script_stops_if_a_digit_is_also_a_measured_one():
+    """`scripts/fetch_writer_digits.py` never lets a digit of the measured writers (scikit-
+    learn's copy of optdigits' test set) into the digits trained on."""
+    import importlib.util
+
+    from sklearn.datasets import load_digits
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "fetch_writer_digits.py"
+    spec = importlib.util.spec_from_file_location("fetch_writer_digits", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    measured = load_digits().images.astype(np.uint8)
+    others = np.stack([bar_counts(), ring_counts()])
+    script.check_disjoint(others)  # none of them measured: no stop
+    with pytest.raises(SystemExit, match="digits also in the measured set: 1"):
+        script.check_disjoint(np.concatenate([others, measured[5:6]]))
