@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import re
 from html import escape
 
 import numpy as np
@@ -21,6 +22,28 @@ TRAIN_COLOUR = "#1f77b4"
 VALIDATION_COLOUR = "#ff7f0e"
 FRAME_GREY = 150  # a picture's frame: lighter than ink, darker than the page
 _DASHES = ("solid", "dash", "dot", "dashdot")
+# Chinese, Japanese and Korean characters, and their full-width punctuation.
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+_TITLE_ROOM = 30  # px above the plot for a title written upright there
+
+
+def upright_y_title(figure: go.Figure, title: str) -> go.Figure:
+    """The y axis's title as a reader can read it. Plotly turns an axis title on its side; a
+    Latin one reads bottom to top, but Chinese characters end up lying down. So a title with
+    such characters is written upright above the plot instead (an annotation starting at its
+    top-left corner, so a narrow margin never cuts it), and the axis gets none. Other titles
+    stay where Plotly puts them."""
+    if not _CJK.search(title or ""):
+        return figure
+    figure.update_yaxes(title_text=None)
+    figure.add_annotation(
+        text=escape(title), xref="paper", yref="paper", x=0, y=1, xanchor="left",
+        yanchor="bottom", yshift=8, showarrow=False, font={"size": 13},
+    )  # fmt: skip
+    top = figure.layout.margin.t
+    if top is None or top < _TITLE_ROOM:
+        figure.update_layout(margin={"t": _TITLE_ROOM})
+    return figure
 
 
 def training_history_figure(
@@ -115,7 +138,7 @@ def probability_figure(
         height=300,
         margin={"t": 20, "b": 40},
     )
-    return figure
+    return upright_y_title(figure, y_title)
 
 
 def confusion_matrix_figure(
@@ -146,7 +169,7 @@ def confusion_matrix_figure(
         height=460,
         margin={"t": 60, "b": 20},
     )
-    return figure
+    return upright_y_title(figure, y_title)
 
 
 def digit_grid_figure(
@@ -274,7 +297,7 @@ def class_distribution_figure(
         margin={"t": 20, "b": 40},
         legend={"orientation": "h"},
     )
-    return figure
+    return upright_y_title(figure, y_title)
 
 
 def pixel_histogram_figure(
@@ -293,7 +316,7 @@ def pixel_histogram_figure(
         margin={"t": 20, "b": 40},
         bargap=0,
     )
-    return figure
+    return upright_y_title(figure, y_title)
 
 
 def digit_grid_image(
@@ -381,7 +404,7 @@ def digit_counts_figure(counts, *, x_title: str = "Digit", y_title: str = "Digit
         height=260,
         margin={"t": 10, "b": 40},
     )  # fmt: skip
-    return figure
+    return upright_y_title(figure, y_title)
 
 
 def leaderboard_figure(
@@ -471,7 +494,7 @@ def sweep_figure(
         margin={"t": 10, "b": 40},
         legend={"orientation": "h", "y": -0.3},
     )
-    return figure
+    return upright_y_title(figure, y_title)
 
 
 def missed_checks_figure(steps: list[str], wrong, *, x_title: str = "Wrong answers",
@@ -491,4 +514,4 @@ def missed_checks_figure(steps: list[str], wrong, *, x_title: str = "Wrong answe
         yaxis={"title": y_title, "categoryorder": "array", "categoryarray": names[::-1]},
         height=max(200, 26 * len(names) + 80), margin={"t": 10, "b": 40},
     )  # fmt: skip
-    return figure
+    return upright_y_title(figure, y_title)

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from cnn.config import ModelConfig
 from cnn.inference.operations import ACTIVATION_FUNCTIONS
 from cnn.layer_table import layer_specs
-from ui.charts import digit_grid_figure
+from ui.charts import digit_grid_figure, upright_y_title
 
 _LAYER_COLOURS = {
     "Input": "#7f7f7f",
@@ -87,7 +87,7 @@ def activation_curves_figure(*, x_title: str = "input", y_title: str = "output")
         margin={"t": 20, "b": 40},
         legend={"orientation": "h"},
     )
-    return figure
+    return upright_y_title(figure, y_title)
 
 
 def feature_maps_figure(maps, *, max_maps: int = 16, columns: int = 8) -> go.Figure:

@@ -249,7 +249,9 @@ def test_digit_counts_figure_has_whole_ticks_and_every_label(counts, step):
     assert (yaxis.tickmode, yaxis.tick0, yaxis.dtick) == ("linear", 0, step)
     assert yaxis.tickformat == "d" and isinstance(yaxis.dtick, int)
     assert max(counts) / yaxis.dtick <= 6
-    assert (xaxis.title.text, yaxis.title.text) == ("数字", "数字个数")
+    # The Chinese count title upright above the axis (see the test at the end).
+    assert xaxis.title.text == "数字" and not yaxis.title.text
+    assert [note.text for note in figure.layout.annotations] == ["数字个数"]
 
 
 def test_whole_tick_step_is_1_2_or_5_times_a_power_of_ten():
@@ -299,3 +301,30 @@ def test_shape_flow_svg_fits_the_largest_networks(filters):
     # Every label (type above a box, shape and parameters below) inside the picture.
     for label in root.iter(f"{namespace}text"):
         assert 12 <= float(label.get("y")) <= height, label.text
+
+
+CHARTS_WITH_A_Y_TITLE = {
+    "probability": lambda title: charts.probability_figure(np.full(10, 0.1), y_title=title),
+    "confusion": lambda title: charts.confusion_matrix_figure(np.eye(10), y_title=title),
+    "classes": lambda title: charts.class_distribution_figure([1, 2], [3], y_title=title),
+    "pixels": lambda title: charts.pixel_histogram_figure(np.zeros((2, 28, 28)), y_title=title),
+    "counts": lambda title: charts.digit_counts_figure(np.arange(10), y_title=title),
+    "missed": lambda title: charts.missed_checks_figure(["a", "b"], [1, 2], y_title=title),
+    "activations": lambda title: model_charts.activation_curves_figure(y_title=title),
+}
+
+
+@pytest.mark.parametrize("chart", CHARTS_WITH_A_Y_TITLE)
+def test_a_chinese_y_title_is_written_upright_above_the_axis(chart):
+    """Plotly turns axis titles on their side: fine for "Probability", but Chinese
+    characters would lie down. So a Chinese title is a level annotation at the top-left."""
+    english = CHARTS_WITH_A_Y_TITLE[chart]("Probability")
+    assert english.layout.yaxis.title.text == "Probability"
+    assert not [note for note in english.layout.annotations if note.text == "Probability"]
+
+    chinese = CHARTS_WITH_A_Y_TITLE[chart]("概率")
+    assert not chinese.layout.yaxis.title.text
+    (note,) = [note for note in chinese.layout.annotations if note.text == "概率"]
+    assert (note.xref, note.yref, note.x, note.y) == ("paper", "paper", 0, 1)
+    assert (note.xanchor, note.yanchor, note.textangle) == ("left", "bottom", None)
+    assert chinese.layout.margin.t >= 30  # room for it above the plot
