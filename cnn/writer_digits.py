@@ -115,18 +115,18 @@ def load_extra_digits(path):
     (no pickles).
 
     Raises:
-        ValueError: the file lacks them, or they have the wrong shape, type or range.
-        OSError: the file cannot be read.
+        ValueError: the file cannot be read as an .npz, lacks those arrays, or they have the
+            wrong shape, type or range; the message names the file.
     """
     try:
         with np.load(path, allow_pickle=False) as saved:
-            if "x_train" not in saved or "y_train" not in saved:
-                raise ValueError(f"{path}: expected arrays x_train and y_train")
-            x, y = saved["x_train"], saved["y_train"]
-    except (OSError, ValueError, EOFError) as error:
-        if isinstance(error, ValueError) and str(error).startswith(str(path)):
-            raise
+            arrays = {name: saved[name] for name in ("x_train", "y_train") if name in saved}
+    except (OSError, ValueError, EOFError, TypeError, AttributeError) as error:
+        # Missing, not a zip, a plain .npy (no archive), a pickled object array.
         raise ValueError(f"{path}: not a readable .npz ({error})") from None
+    if len(arrays) != 2:
+        raise ValueError(f"{path}: expected arrays x_train and y_train")
+    x, y = arrays["x_train"], arrays["y_train"]
     if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != (28, 28):
         raise ValueError(f"{path}: x_train is {x.dtype} {x.shape}, expected uint8 (N, 28, 28)")
     if y.shape != (len(x),) or not np.issubdtype(y.dtype, np.integer) or len(x) == 0:

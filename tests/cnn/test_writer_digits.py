@@ -111,11 +111,15 @@ def test_the_extra_digits_file_is_read_and_checked(tmp_path):
         "count.npz": {"x_train": np.zeros((3, 28, 28), np.uint8), "y_train": np.zeros(2, int)},
         "label.npz": {"x_train": np.zeros((1, 28, 28), np.uint8), "y_train": np.array([10])},
         "pickle.npz": {"x_train": np.array([{"a": 1}], dtype=object), "y_train": np.zeros(1)},
+        "array.npz": np.zeros((3, 28, 28), np.uint8),
     }
     for name, content in cases.items():
         path = tmp_path / name
         if isinstance(content, bytes):
             path.write_bytes(content)
+        elif isinstance(content, np.ndarray):
+            with open(path, "wb") as file:  # a plain .npy under an .npz name
+                np.save(file, content)
         elif isinstance(content, dict):
             np.savez(path, **content)
         with pytest.raises(ValueError, match=name.replace(".", r"\.")):
