@@ -25,6 +25,7 @@ from PIL import Image
 
 import cnn
 from cnn.images.drawing import INK_STYLES
+from cnn.writer_digits import counts_to_image
 
 HELD_OUT = 3000  # the robust preset's validation split: 5 % of 60,000
 
@@ -43,9 +44,7 @@ def optdigits_like(digit: np.ndarray) -> np.ndarray:
     bitmap = np.asarray(
         Image.fromarray(square, mode="F").resize((32, 32), Image.Resampling.BILINEAR)
     )
-    counts = (bitmap > 0.5).reshape(8, 4, 8, 4).sum(axis=(1, 3))
-    scan = Image.fromarray((counts / 16.0).astype(np.float32), mode="F")
-    return np.asarray(scan.resize((32, 32), Image.Resampling.BICUBIC)).clip(0, 1)
+    return counts_to_image((bitmap > 0.5).reshape(8, 4, 8, 4).sum(axis=(1, 3)))
 
 
 def main() -> None:

@@ -68,7 +68,7 @@ def counts_to_image(counts: np.ndarray) -> np.ndarray:
     """8x8 counts 0-16 as a 32x32 grey digit 0-1 (bicubic), as the forms' bitmap looked."""
     from PIL import Image
 
-    small = (np.asarray(counts, np.float32) / MAX_COUNT).astype(np.float32)
+    small = np.asarray(counts, np.float32) / MAX_COUNT
     big = Image.fromarray(small, mode="F").resize(
         (SIDE * UPSCALE, SIDE * UPSCALE), Image.Resampling.BICUBIC
     )

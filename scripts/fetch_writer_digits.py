@@ -3,7 +3,7 @@
     python scripts/fetch_writer_digits.py            # -> data/writer_digits.npz
 
 The shipped CNN learns from these (`python -m cnn train --extra-digits data/writer_digits.npz`,
-see models/README.md). Only the package registry is needed: the 3,823 digits
+see models/MODEL_CARD.md). Only the package registry is needed: the 3,823 digits
 (optdigits.tra, CC BY 4.0) come bundled in the PyPI wheel DXC-RL 1.0.3.5, which is
 downloaded (never installed or run) and checked against its SHA-256. The script checks that
 no digit is also in scikit-learn's `load_digits` (optdigits' test set, 13 other writers,
